@@ -38,7 +38,8 @@ def token_shape(piece: str) -> int:
 
 
 def shape_ids(text: str, offsets: list[tuple[int, int]]) -> npt.NDArray[np.int64]:
-    return np.fromiter((token_shape(text[s:e]) for s, e in offsets), dtype=np.int64, count=len(offsets))
+    shapes = (token_shape(text[s:e]) for s, e in offsets)
+    return np.fromiter(shapes, dtype=np.int64, count=len(offsets))
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,182 @@
+"""The analyzer: run detectors, apply confidence bars, merge into one clean finding list.
+
+Validated patterns are precise about *what* a span is; the model is good at
+*where* contextual entities are. So on overlap the pattern's span and label
+win and the model's finding keeps only what lies outside it (a name next to
+an e-mail address stays a name). The result never overlaps, is sorted, and
+is deterministic for a given text and configuration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from veil.detect._language import MODEL_LANGUAGES, guess_language
+from veil.detect._types import Detector, Finding, Label
+from veil.errors import DetectionError
+
+DEFAULT_MIN_SCORE = 0.5
+UNKNOWN_LANGUAGE_MIN_SCORE = 0.9  # model findings on a language it was not trained on
+MAX_MODEL_DENSITY = 0.35  # above this share of flagged chars in a foreign text, trust patterns only
+
+
+@dataclass
+class Analyzer:
+    """Runs ``detectors`` over text; ``min_scores`` per label override ``min_score``."""
+
+    detectors: Sequence[Detector]
+    min_score: float = DEFAULT_MIN_SCORE
+    min_scores: dict[Label, float] = field(default_factory=dict)
+    labels: frozenset[Label] | None = None
+
+    @classmethod
+    def default(cls, *, patterns_only: bool = False, **options: object) -> Analyzer:
+        """Validated patterns plus, unless ``patterns_only``, the shipped NER model."""
+        from veil.detect._model import NerDetector
+        from veil.detect._patterns import PatternDetector
+
+        detectors: list[Detector] = [PatternDetector()]
+        if not patterns_only:
+            detectors.append(NerDetector())
+        return cls(detectors, **options)  # type: ignore[arg-type]
+
+    @property
+    def version(self) -> str:
+        return "+".join(d.name for d in self.detectors)
+
+    def analyze(self, text: str) -> list[Finding]:
+        return self.analyze_batch([text])[0]
+
+    def analyze_batch(self, texts: Sequence[str]) -> list[list[Finding]]:
+        """Findings per text. Any detector failure raises DetectionError: fail closed."""
+        per_detector = [self._run(d, list(texts)) for d in self.detectors]
+        return [
+            self._merge(text, [found[i] for found in per_detector]) for i, text in enumerate(texts)
+        ]
+
+    def _run(self, detector: Detector, texts: list[str]) -> list[list[Finding]]:
+        try:
+            batch = getattr(detector, "detect_batch", None)
+            if batch is not None:
+                return list(batch(texts))
+            return [detector.detect(t) for t in texts]
+        except DetectionError:
+            raise
+        except Exception as exc:  # a broken plugin must not let text through unscanned
+            raise DetectionError(f"detector {detector.name} failed: {type(exc).__name__}") from None
+
+    def _merge(self, text: str, found: list[list[Finding]]) -> list[Finding]:
+        patterns = [f for f in _flatten(found) if not _is_model(f) and self._keep(f)]
+        model = [f for f in _flatten(found) if _is_model(f) and self._keep(f)]
+        model = _language_guard(text, _union(model))
+        patterns = _resolve(patterns)
+        reconciled = _outside(text, model, patterns)  # may merge into ``patterns``
+        merged = _resolve(patterns) + reconciled
+        return sorted(merged)
+
+    def _keep(self, f: Finding) -> bool:
+        if self.labels is not None and f.label not in self.labels:
+            return False
+        return f.score >= self.min_scores.get(f.label, self.min_score)
+
+
+def _flatten(groups: Iterable[list[Finding]]) -> list[Finding]:
+    return [f for group in groups for f in group]
+
+
+def _is_model(f: Finding) -> bool:
+    return f.detector.startswith("model:")
+
+
+def _resolve(findings: list[Finding]) -> list[Finding]:
+    """Non-overlapping subset: higher score, then longer, then earlier wins."""
+    chosen: list[Finding] = []
+    for f in sorted(findings, key=lambda f: (-f.score, -f.length, f.start, f.label.value)):
+        if not any(f.overlaps(c) for c in chosen):
+            chosen.append(f)
+    return chosen
+
+
+def _union(findings: list[Finding]) -> list[Finding]:
+    """Merge overlapping findings into their union, labelled by the best-scored one
+    (the model's word widening can make neighbouring spans touch)."""
+    out: list[Finding] = []
+    for f in sorted(findings):
+        merged = f
+        if out and out[-1].overlaps(f):
+            last = out.pop()
+            top = last if last.score >= f.score else f
+            merged = Finding(last.start, max(last.end, f.end), top.label, top.score, top.detector)
+        out.append(merged)
+    return out
+
+
+def _outside(text: str, model: list[Finding], patterns: list[Finding]) -> list[Finding]:
+    """Model findings reconciled with the patterns' claims.
+
+    Same label: the two describe one entity, so the pattern grows to the union
+    (a street address around a validated postcode). Different labels: the
+    pattern wins its characters; the model keeps the rest only when most of its
+    span lies outside (otherwise the rest is a context word like "DNI").
+    """
+    out: list[Finding] = []
+    for f in model:
+        hits = [p for p in patterns if p.overlaps(f)]
+        if not hits:
+            out.append(f)
+        elif all(p.label == f.label for p in hits):
+            _absorb(f, hits, patterns)
+        elif sum(min(f.end, p.end) - max(f.start, p.start) for p in hits) * 2 < f.length:
+            out.extend(_remainder(text, f, hits))
+    return out
+
+
+def _absorb(f: Finding, hits: list[Finding], patterns: list[Finding]) -> None:
+    """Replace the same-label pattern findings ``hits`` by one union finding."""
+    start = min(f.start, *(p.start for p in hits))
+    end = max(f.end, *(p.end for p in hits))
+    best = max(hits, key=lambda p: p.score)
+    for p in hits:
+        patterns.remove(p)
+    patterns.append(
+        Finding(start, end, f.label, max(f.score, best.score), best.detector, best.subtype)
+    )
+
+
+def _remainder(text: str, f: Finding, hits: list[Finding]) -> list[Finding]:
+    pieces = [(f.start, f.end)]
+    for p in hits:
+        pieces = [r for s, e in pieces for r in _cut(s, e, p.start, p.end)]
+    pieces = [_strip(text, s, e) for s, e in pieces]
+    return [_piece(f, s, e) for s, e in pieces if e - s >= 2]
+
+
+def _strip(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and not text[start].isalnum():
+        start += 1
+    while end > start and not text[end - 1].isalnum():
+        end -= 1
+    return start, end
+
+
+def _cut(s: int, e: int, cs: int, ce: int) -> list[tuple[int, int]]:
+    if ce <= s or cs >= e:
+        return [(s, e)]
+    return [r for r in ((s, cs), (ce, e)) if r[1] > r[0]]
+
+
+def _piece(f: Finding, start: int, end: int) -> Finding:
+    if (start, end) == (f.start, f.end):
+        return f
+    return Finding(start, end, f.label, f.score, f.detector, f.subtype)
+
+
+def _language_guard(text: str, model: list[Finding]) -> list[Finding]:
+    """Do not let the model over-redact a language it does not know."""
+    lang = guess_language(text)
+    if lang is None or lang in MODEL_LANGUAGES:
+        return model
+    sure = [f for f in model if f.score >= UNKNOWN_LANGUAGE_MIN_SCORE]
+    density = sum(f.length for f in sure) / max(len(text), 1)
+    return [] if density > MAX_MODEL_DENSITY else sure

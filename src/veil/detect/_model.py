@@ -1,0 +1,175 @@
+"""The statistical NER detector: a fine-tuned MiniLM tagger run with ONNX Runtime.
+
+The weights ship inside the package (``veil/models/minilm-pii``, int8, ~20 MB);
+nothing is fetched at run time. training/train_ner.py reproduces them and
+docs/decisions/0002-ner-model.md says why this model.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from veil.detect._features import PAD_ID, Window, pack, shape_ids, windows
+from veil.detect._types import Finding, Label
+from veil.errors import DetectionError
+
+MODEL_DIR = Path(__file__).resolve().parents[1] / "models" / "minilm-pii"
+FLOOR = 0.15  # lowest P(entity) kept as a candidate; policies filter higher
+BATCH = 16  # windows per ONNX call: amortises call overhead without much padding
+WINDOW = (
+    128  # tokens per window at inference: attention cost grows with it, context does not need more
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Doc:
+    text: str
+    ids: npt.NDArray[np.int64]
+    shapes: npt.NDArray[np.int64]
+    offsets: list[tuple[int, int]]
+
+
+class NerDetector:
+    """Contextual entities (names, places, organisations, dates, ...) from the shipped model."""
+
+    name = "model"
+
+    def __init__(self, model_dir: Path | None = None, *, threads: int | None = None) -> None:
+        self._dir = model_dir or MODEL_DIR
+        self._threads = threads or min(4, len(os.sched_getaffinity(0)))
+        meta = json.loads((self._dir / "meta.json").read_text())
+        self.tags: list[str] = meta["tags"]
+        self.version: str = meta.get("version", "unversioned")
+        self.name = f"model:minilm-pii/{self.version}"
+        self._labels = [_tag_label(t) for t in self.tags]
+        self._begins = np.array([t.startswith("B-") for t in self.tags])
+
+    @cached_property
+    def _session(self) -> Any:
+        import onnxruntime as ort
+
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = self._threads
+        opts.inter_op_num_threads = 1
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        try:
+            return ort.InferenceSession(
+                str(self._dir / "model.onnx"), opts, providers=["CPUExecutionProvider"]
+            )
+        except Exception as exc:  # onnxruntime raises its own untyped errors
+            raise DetectionError(f"cannot load the NER model in {self._dir}: {exc}") from None
+
+    @cached_property
+    def _tokenizer(self) -> Any:
+        from tokenizers import Tokenizer
+
+        tok = Tokenizer.from_file(str(self._dir / "tokenizer.json"))
+        tok.no_truncation()
+        tok.no_padding()
+        return tok
+
+    def detect(self, text: str) -> list[Finding]:
+        return self.detect_batch([text])[0]
+
+    def detect_batch(self, texts: list[str]) -> list[list[Finding]]:
+        docs = self._encode(texts)
+        jobs = [(d, w) for d in range(len(docs)) for w in windows(len(docs[d].ids), WINDOW)]
+        tags = [np.zeros(len(doc.ids), np.int64) for doc in docs]
+        probs = [np.zeros(len(doc.ids), np.float32) for doc in docs]
+        for start in range(0, len(jobs), BATCH):
+            chunk = jobs[start : start + BATCH]
+            logits = self._run([pack(docs[d].ids, docs[d].shapes, w) for d, w in chunk])
+            for (d, w), row in zip(chunk, logits, strict=True):
+                _keep(row, w, tags[d], probs[d])
+        return [self._spans(doc, t, p) for doc, t, p in zip(docs, tags, probs, strict=True)]
+
+    def _encode(self, texts: list[str]) -> list[_Doc]:
+        encs = self._tokenizer.encode_batch(texts, add_special_tokens=False)
+        return [
+            _Doc(text, np.asarray(e.ids, np.int64), shape_ids(text, e.offsets), e.offsets)
+            for text, e in zip(texts, encs, strict=True)
+        ]
+
+    def _run(self, inputs: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]]) -> list[Any]:
+        width = max(len(x) for x, _ in inputs)
+        ids = np.full((len(inputs), width), PAD_ID, np.int64)
+        shapes = np.zeros_like(ids)
+        mask = np.zeros_like(ids)
+        for row, (x, s) in enumerate(inputs):
+            ids[row, : len(x)], shapes[row, : len(s)], mask[row, : len(x)] = x, s, 1
+        feeds = {"input_ids": ids, "attention_mask": mask, "shape_ids": shapes}
+        try:
+            (logits,) = self._session.run(["logits"], feeds)
+        except Exception as exc:  # fail closed: the caller must not release the text
+            raise DetectionError(f"NER model failed: {type(exc).__name__}") from None
+        return [logits[row, 1 : len(x) - 1] for row, (x, _) in enumerate(inputs)]
+
+    def _spans(
+        self, doc: _Doc, tags: npt.NDArray[np.int64], probs: npt.NDArray[np.float32]
+    ) -> list[Finding]:
+        """Group runs of adjacent tokens with one label (a B- tag starts a new run)."""
+        found: list[Finding] = []
+        run: list[int] = []
+        for i in np.flatnonzero(tags).tolist():
+            if run and not self._continues(run, i, tags):
+                found.append(self._finding(doc, run, tags, probs))
+                run = []
+            run.append(i)
+        if run:
+            found.append(self._finding(doc, run, tags, probs))
+        return found
+
+    def _continues(self, run: list[int], i: int, tags: npt.NDArray[np.int64]) -> bool:
+        same = self._labels[tags[i]] == self._labels[tags[run[0]]]
+        return i == run[-1] + 1 and same and not self._begins[tags[i]]
+
+    def _finding(
+        self, doc: _Doc, run: list[int], tags: npt.NDArray[np.int64], probs: npt.NDArray[np.float32]
+    ) -> Finding:
+        start, end = _word_bounds(doc.text, doc.offsets[run[0]][0], doc.offsets[run[-1]][1])
+        label = self._labels[tags[run[0]]]
+        assert label is not None
+        return Finding(start, end, label, float(probs[run].mean()), self.name)
+
+
+def _keep(
+    logits: npt.NDArray[np.float32],
+    win: Window,
+    tags: npt.NDArray[np.int64],
+    probs: npt.NDArray[np.float32],
+) -> None:
+    """Write the kept middle of one window's predictions into the document arrays.
+
+    A token is tagged with its best entity tag whenever P(entity) = 1 - P(O) reaches
+    FLOOR, and scored with that P(entity): the policy's ``min_score`` then sets the
+    recall/over-redaction trade-off directly, instead of a hidden argmax.
+    """
+    lo, hi = win.keep_start - win.start, win.keep_end - win.start
+    part = logits[lo:hi].astype(np.float32)
+    part = np.exp(part - part.max(-1, keepdims=True))
+    part /= part.sum(-1, keepdims=True)
+    p_entity = 1.0 - part[:, 0]
+    best = part[:, 1:].argmax(-1) + 1
+    tags[win.keep_start : win.keep_end] = np.where(p_entity >= FLOOR, best, 0)
+    probs[win.keep_start : win.keep_end] = p_entity
+
+
+def _tag_label(tag: str) -> Label | None:
+    return None if tag == "O" else Label(tag.split("-", 1)[1])
+
+
+def _word_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """Widen a span to whole words: a mask that stops mid-word leaks the rest of it."""
+    while start > 0 and text[start - 1].isalnum():
+        start -= 1
+    while end < len(text) and text[end].isalnum():
+        end += 1
+    return start, end

@@ -1,0 +1,1 @@
+"""Synthetic PII document generator internals (see training/generate.py)."""

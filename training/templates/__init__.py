@@ -1,0 +1,1 @@
+"""Template and value banks for the synthetic PII generator (data only, no logic)."""

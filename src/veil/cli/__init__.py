@@ -1,0 +1,54 @@
+"""The `veil` command line: a thin adapter over the core. `veil --help` lists the commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from veil.cli import _files, _policy
+from veil.cli._common import HomeOpt, PatternsOnlyOpt, errors_to_exit, out
+
+app = typer.Typer(
+    name="veil",
+    help="Find and transform personal data before it reaches a model, an index or an API.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,  # tracebacks can hold raw values in locals
+)
+app.command("scan")(_files.scan)
+app.command("redact")(_files.redact)
+app.command("restore")(_files.restore)
+app.command("forget")(_files.forget)
+app.add_typer(_policy.app, name="policy")
+
+
+@app.command("detect")
+def detect(
+    input: Annotated[Path, typer.Option("--input", "-i", help="JSONL lines {id, text}")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="JSONL lines {id, entities}")],
+    patterns_only: PatternsOnlyOpt = False,
+) -> None:
+    """Machine interface: write entity spans (start, end, label, score) per document."""
+    from veil._redactor import default_analyzer
+    from veil.cli._detect import detect_file
+
+    with errors_to_exit():
+        docs, counts = detect_file(input, output, default_analyzer(patterns_only))
+    out.print(f"{docs} documents, {sum(counts.values())} entities -> {output}")
+
+
+@app.command("version")
+def version(home: HomeOpt = None) -> None:
+    """Print Veil's version and the detector versions."""
+    import veil
+    from veil._redactor import default_analyzer
+
+    out.print(f"veil {veil.__version__}")
+    with errors_to_exit():
+        out.print(f"detectors: {default_analyzer().version}")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,225 @@
+"""`veil scan`, `veil redact`, `veil restore`, `veil forget`: the file-level commands."""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+from rich.table import Table
+
+from veil.cli._common import (
+    EncodingOpt,
+    FieldsOpt,
+    HomeOpt,
+    PatternsOnlyOpt,
+    PolicyOpt,
+    console,
+    counts_table,
+    errors_to_exit,
+    out,
+    split_fields,
+)
+from veil.detect import Finding, Label
+from veil.io import redact_path, scan_path
+from veil.io._engine import TextOutcome
+
+PathArg = Annotated[Path, typer.Argument(help="A file or a directory", exists=False)]
+OutOpt = Annotated[Path, typer.Option("--output", "-o", help="Output file or directory")]
+ScopeOpt = Annotated[str, typer.Option("--scope", help="Pseudonym scope (e.g. a tenant)")]
+
+
+@contextmanager
+def progress_bar(total: int) -> Iterator[Callable[[int], None]]:
+    """A byte progress bar on stderr for long work; silent when output is not a terminal."""
+    columns = (
+        "[progress.description]{task.description}",
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=console, transient=True, disable=total < 1 << 20) as bar:
+        task = bar.add_task("processing", total=total)
+        yield lambda done: bar.update(task, completed=done)
+
+
+def _size(path: Path) -> int:
+    if path.is_dir():
+        return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    return path.stat().st_size if path.exists() else 0
+
+
+def scan(
+    path: PathArg,
+    fields: FieldsOpt = None,
+    encoding: EncodingOpt = "utf-8",
+    patterns_only: PatternsOnlyOpt = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON")] = False,
+) -> None:
+    """Report what personal data PATH holds: counts by class, file and column (never values)."""
+    from veil._redactor import Scanner
+
+    with errors_to_exit(), progress_bar(_size(path)) as progress:
+        report = scan_path(
+            path,
+            Scanner(patterns_only=patterns_only),
+            fields=split_fields(fields),
+            encoding=encoding,
+            progress=progress,
+        )
+    _print_report(report, as_json, title=f"scan of {path}")
+
+
+def redact(
+    path: PathArg,
+    output: OutOpt,
+    policy: PolicyOpt = "gdpr-strict",
+    purpose: Annotated[str | None, typer.Option(help="Purpose the data is used for")] = None,
+    destination: Annotated[str | None, typer.Option(help="Where the output goes")] = None,
+    scope: ScopeOpt = "default",
+    fields: FieldsOpt = None,
+    encoding: EncodingOpt = "utf-8",
+    patterns_only: PatternsOnlyOpt = False,
+    home: HomeOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON")] = False,
+) -> None:
+    """Transform the personal data in PATH under POLICY and write the result to OUTPUT."""
+    from veil._redactor import Redactor
+
+    with errors_to_exit():
+        redactor = Redactor(
+            policy,
+            home=home,
+            purpose=purpose,
+            destination=destination,
+            scope=scope,
+            patterns_only=patterns_only,
+        )
+        with redactor, progress_bar(_size(path)) as progress:
+            report = redact_path(
+                path,
+                output,
+                redactor,
+                fields=split_fields(fields),
+                encoding=encoding,
+                progress=progress,
+            )
+    pol = redactor.policy
+    console.print(
+        f"policy {pol.policy_id} {pol.content_hash}  detectors {redactor.detector_version}"
+    )
+    _print_report(report, as_json, title=f"redacted {path} -> {output}")
+
+
+def restore(
+    path: PathArg,
+    output: OutOpt,
+    scope: ScopeOpt = "default",
+    fields: FieldsOpt = None,
+    home: HomeOpt = None,
+) -> None:
+    """Re-identify placeholders in PATH from the vault (authorised callers only) into OUTPUT."""
+    from veil.home import resolve_home
+    from veil.keys import KeyRing
+    from veil.transform import Vault
+
+    with errors_to_exit():
+        root = resolve_home(home)
+        with Vault.open(root, KeyRing.open(root)) as vault:
+            engine = RestoreEngine(vault, scope)
+            redact_path(path, output, engine, fields=split_fields(fields))
+    out.print(f"restored {engine.restored} values -> {output}")
+    if engine.unknown:
+        console.print(
+            f"[yellow]{engine.unknown} placeholders unknown to this vault/scope "
+            "were left as they are[/]"
+        )
+
+
+def forget(
+    label: Annotated[str | None, typer.Option(help="Only this data class")] = None,
+    scope: Annotated[str | None, typer.Option(help="Only this scope (default: all)")] = None,
+    home: HomeOpt = None,
+) -> None:
+    """Erase a data subject: crypto-shred every vault entry for the value read from stdin.
+
+    The value is read from standard input (not an argument) so it stays out of shell history
+    and process listings: `printf %s 'Jane Doe' | veil forget --label PERSON`.
+    """
+    from veil.home import resolve_home
+    from veil.keys import KeyRing
+    from veil.transform import Vault
+
+    value = (
+        sys.stdin.readline().rstrip("\n")
+        if not sys.stdin.isatty()
+        else typer.prompt("value to forget", hide_input=True)
+    )
+    with errors_to_exit():
+        root = resolve_home(home)
+        with Vault.open(root, KeyRing.open(root)) as vault:
+            n = vault.forget(value, label=label, scope=scope)
+    out.print(f"erased {n} vault entr{'y' if n == 1 else 'ies'}")
+
+
+class RestoreEngine:
+    """io.TextEngine that re-identifies placeholders instead of detecting PII."""
+
+    def __init__(self, vault: Any, scope: str) -> None:
+        from veil.transform import restore as restore_text
+
+        self._vault, self._scope, self._restore = vault, scope, restore_text
+        self.restored = 0
+        self.unknown = 0
+
+    def process(self, texts: list[str]) -> list[TextOutcome]:
+        return [TextOutcome(self._one(t)) for t in texts]
+
+    def process_value(self, value: str, label: Label) -> str | None:
+        return self._one(value)
+
+    def find(self, texts: list[str]) -> list[list[Finding]]:
+        return [
+            [
+                Finding(m.start(), m.end(), Label(m.group(1)), 1.0, "placeholder")
+                for m in _PLACEHOLDER.finditer(t)
+            ]
+            for t in texts
+        ]
+
+    def _one(self, text: str) -> str:
+        result = self._restore(text, self._vault, self._scope)
+        self.restored += result.restored
+        self.unknown += result.unknown_count
+        return str(result.text.reveal())
+
+
+_PLACEHOLDER = re.compile(r"<([A-Z_]+)_[1-9][0-9]*>")
+
+
+def _print_report(report: Any, as_json: bool, *, title: str) -> None:
+    if as_json:
+        import json
+
+        out.print_json(json.dumps(report.as_dict()))
+        return
+    files = Table(title=title, title_justify="left")
+    for column in ("file", "format", "records", "findings"):
+        files.add_column(column, justify="right" if column in ("records", "findings") else "left")
+    for entry in report.files:
+        files.add_row(
+            str(entry.path), entry.format, str(entry.records), str(sum(entry.counts.values()))
+        )
+    out.print(files)
+    for entry in report.files:
+        for col in getattr(entry, "columns", None) or []:
+            if col.kind != "clean":
+                label = col.label or "free text"
+                out.print(f"  {entry.path} column [bold]{col.name}[/]: {col.kind} {label}")
+    out.print(counts_table("found, by data class", dict(Counter(report.totals))))

@@ -124,8 +124,8 @@ def test_no_character_of_a_finding_survives(case: tuple[int, list[Finding]], op:
 
 
 def _ring() -> KeyRing:
-    from veil._sensitive import SecretKey  # noqa: PLC0415 - only this helper needs raw bytes
-    from veil.hazmat import keyring_from_bytes  # noqa: PLC0415
+    from veil._sensitive import SecretKey
+    from veil.hazmat import keyring_from_bytes
 
     return keyring_from_bytes(SecretKey(b"\x07" * 32))
 

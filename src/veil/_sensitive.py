@@ -18,6 +18,7 @@ class Sensitive(Generic[T]):
     """A raw sensitive value. Use ``reveal()`` at the one place that needs it."""
 
     __slots__ = ("_value",)
+    _value: T
 
     def __init__(self, value: T) -> None:
         self._value = value

@@ -38,5 +38,6 @@ def _check_private(path: Path) -> None:
     mode = stat.S_IMODE(path.stat().st_mode)
     if mode & 0o077:
         raise ConfigError(
-            f"data directory {path} is readable by other users (mode {mode:o}); run: chmod 700 {path}"
+            f"data directory {path} is readable by other users (mode {mode:o}); "
+            f"run: chmod 700 {path}"
         )

@@ -88,7 +88,7 @@ class KeyRing:
         return self._ciphers[context]
 
     def _new_fpe(self, context: bytes) -> FpeCipher:
-        from ff3 import FF3Cipher  # noqa: PLC0415 - keep pycryptodome off the import path
+        from ff3 import FF3Cipher
 
         material = self._key("fpe", "fpe")
         tweak = hmac.new(material[KEY_SIZE:], context, hashlib.sha256).digest()[:_FPE_TWEAK_LEN]

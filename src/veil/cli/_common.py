@@ -19,8 +19,9 @@ from rich.table import Table
 
 from veil.errors import ConfigError, DetectionError, InputError, PolicyError, VeilError
 
-console = Console(stderr=True)
-out = Console()
+# soft_wrap: an error line ("file:line: reason") must stay one line for grep and CI logs.
+console = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True)
 
 HomeOpt = Annotated[
     Path | None,

@@ -23,14 +23,21 @@ BATCH = 32
 def read_docs(path: Path) -> Iterator[tuple[int, Any, str]]:
     """(line number, id, text) per non-empty line; InputError names the bad line."""
     try:
-        with path.open(encoding="utf-8") as f:
-            for lineno, line in enumerate(f, 1):
+        with path.open("rb") as f:
+            for lineno, raw in enumerate(f, 1):
+                line = _decode(raw, path, lineno)
                 if line.strip():
                     yield lineno, *_parse(line, path, lineno)
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 ({exc.reason})", file=str(path)) from None
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", file=str(path)) from None
+
+
+def _decode(raw: bytes, path: Path, lineno: int) -> str:
+    """One line as UTF-8 (a BOM on the first line is dropped); errors name the line."""
+    try:
+        return raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 ({exc.reason})", file=str(path), line=lineno) from None
 
 
 def _parse(line: str, path: Path, lineno: int) -> tuple[Any, str]:

@@ -9,6 +9,7 @@ is deterministic for a given text and configuration.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -70,10 +71,8 @@ class Analyzer:
         patterns = [f for f in _flatten(found) if not _is_model(f) and self._keep(f)]
         model = [f for f in _flatten(found) if _is_model(f) and self._keep(f)]
         model = _language_guard(text, _union(model))
-        patterns = _resolve(patterns)
-        reconciled = _outside(text, model, patterns)  # may merge into ``patterns``
-        merged = _resolve(patterns) + reconciled
-        return sorted(merged)
+        patterns, reconciled = _outside(text, model, _resolve(patterns))
+        return sorted(patterns + reconciled)
 
     def _keep(self, f: Finding) -> bool:
         if self.labels is not None and f.label not in self.labels:
@@ -90,11 +89,21 @@ def _is_model(f: Finding) -> bool:
 
 
 def _resolve(findings: list[Finding]) -> list[Finding]:
-    """Non-overlapping subset: higher score, then longer, then earlier wins."""
+    """Non-overlapping subset, sorted by start: higher score, then longer, then earlier wins.
+
+    O(n log n): the chosen spans are kept sorted, so each candidate only checks its
+    two neighbours (a megabyte of e-mail addresses must not cost n squared).
+    """
+    starts: list[int] = []
     chosen: list[Finding] = []
     for f in sorted(findings, key=lambda f: (-f.score, -f.length, f.start, f.label.value)):
-        if not any(f.overlaps(c) for c in chosen):
-            chosen.append(f)
+        i = bisect.bisect_left(starts, f.start)
+        if i > 0 and chosen[i - 1].end > f.start:
+            continue
+        if i < len(chosen) and chosen[i].start < f.end:
+            continue
+        starts.insert(i, f.start)
+        chosen.insert(i, f)
     return chosen
 
 
@@ -112,36 +121,42 @@ def _union(findings: list[Finding]) -> list[Finding]:
     return out
 
 
-def _outside(text: str, model: list[Finding], patterns: list[Finding]) -> list[Finding]:
-    """Model findings reconciled with the patterns' claims.
+def _outside(
+    text: str, model: list[Finding], patterns: list[Finding]
+) -> tuple[list[Finding], list[Finding]]:
+    """Model findings reconciled with the (sorted, non-overlapping) pattern findings.
 
     Same label: the two describe one entity, so the pattern grows to the union
     (a street address around a validated postcode). Different labels: the
     pattern wins its characters; the model keeps the rest only when most of its
     span lies outside (otherwise the rest is a context word like "DNI").
+    Returns (patterns after growth, model findings kept).
     """
+    ends = [p.end for p in patterns]
+    absorbed: set[int] = set()
+    grown: list[Finding] = []
     out: list[Finding] = []
     for f in model:
-        hits = [p for p in patterns if p.overlaps(f)]
+        lo = bisect.bisect_right(ends, f.start)
+        idx = [i for i in range(lo, len(patterns)) if patterns[i].start < f.end]
+        hits = [patterns[i] for i in idx]
         if not hits:
             out.append(f)
         elif all(p.label == f.label for p in hits):
-            _absorb(f, hits, patterns)
+            absorbed.update(idx)
+            grown.append(_union_with(f, hits))
         elif sum(min(f.end, p.end) - max(f.start, p.start) for p in hits) * 2 < f.length:
             out.extend(_remainder(text, f, hits))
-    return out
+    kept = [p for i, p in enumerate(patterns) if i not in absorbed]
+    return _resolve(kept + grown), out
 
 
-def _absorb(f: Finding, hits: list[Finding], patterns: list[Finding]) -> None:
-    """Replace the same-label pattern findings ``hits`` by one union finding."""
-    start = min(f.start, *(p.start for p in hits))
-    end = max(f.end, *(p.end for p in hits))
+def _union_with(f: Finding, hits: list[Finding]) -> Finding:
+    """One finding covering ``f`` and the same-label pattern findings ``hits``."""
     best = max(hits, key=lambda p: p.score)
-    for p in hits:
-        patterns.remove(p)
-    patterns.append(
-        Finding(start, end, f.label, max(f.score, best.score), best.detector, best.subtype)
-    )
+    start = min(f.start, hits[0].start)
+    end = max(f.end, hits[-1].end)
+    return Finding(start, end, f.label, max(f.score, best.score), best.detector, best.subtype)
 
 
 def _remainder(text: str, f: Finding, hits: list[Finding]) -> list[Finding]:

@@ -38,8 +38,16 @@ def token_shape(piece: str) -> int:
 
 
 def shape_ids(text: str, offsets: list[tuple[int, int]]) -> npt.NDArray[np.int64]:
-    shapes = (token_shape(text[s:e]) for s, e in offsets)
-    return np.fromiter(shapes, dtype=np.int64, count=len(offsets))
+    """Shape class per token; pieces repeat a lot, so each distinct one is classified once."""
+    cache: dict[str, int] = {}
+    shapes = []
+    for s, e in offsets:
+        piece = text[s:e]
+        shape = cache.get(piece)
+        if shape is None:
+            shape = cache[piece] = token_shape(piece)
+        shapes.append(shape)
+    return np.array(shapes, dtype=np.int64)
 
 
 @dataclass(frozen=True, slots=True)

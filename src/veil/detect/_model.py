@@ -51,6 +51,8 @@ class NerDetector:
         self.name = f"model:minilm-pii/{self.version}"
         self._labels = [_tag_label(t) for t in self.tags]
         self._begins = np.array([t.startswith("B-") for t in self.tags])
+        names = sorted({t[2:] for t in self.tags if t != "O"})
+        self._label_ids = np.array([names.index(t[2:]) + 1 if t != "O" else 0 for t in self.tags])
 
     @cached_property
     def _session(self) -> Any:
@@ -84,12 +86,30 @@ class NerDetector:
         jobs = [(d, w) for d in range(len(docs)) for w in windows(len(docs[d].ids), WINDOW)]
         tags = [np.zeros(len(doc.ids), np.int64) for doc in docs]
         probs = [np.zeros(len(doc.ids), np.float32) for doc in docs]
-        for start in range(0, len(jobs), BATCH):
-            chunk = jobs[start : start + BATCH]
-            logits = self._run([pack(docs[d].ids, docs[d].shapes, w) for d, w in chunk])
-            for (d, w), row in zip(chunk, logits, strict=True):
-                _keep(row, w, tags[d], probs[d])
+        inputs = [pack(docs[d].ids, docs[d].shapes, w) for d, w in jobs]
+        for (d, w), row in zip(jobs, self._logits(inputs), strict=True):
+            _keep(row, w, tags[d], probs[d])
         return [self._spans(doc, t, p) for doc, t, p in zip(docs, tags, probs, strict=True)]
+
+    def _logits(
+        self, inputs: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]]
+    ) -> list[Any]:
+        """Logits per window, each distinct window computed once.
+
+        Repetitive input (logs, templated mail, adversarial filler) yields many
+        identical windows; computing each once keeps such input from costing the
+        full model time per megabyte. Normal prose has no repeats and pays a hash.
+        """
+        keys = [x.tobytes() + s.tobytes() for x, s in inputs]
+        first: dict[bytes, int] = {}
+        for i, key in enumerate(keys):
+            first.setdefault(key, i)
+        unique = list(first.values())
+        out: dict[int, Any] = {}
+        for start in range(0, len(unique), BATCH):
+            chunk = unique[start : start + BATCH]
+            out.update(zip(chunk, self._run([inputs[i] for i in chunk]), strict=True))
+        return [out[first[key]] for key in keys]
 
     def _encode(self, texts: list[str]) -> list[_Doc]:
         encs = self._tokenizer.encode_batch(texts, add_special_tokens=False)
@@ -116,28 +136,24 @@ class NerDetector:
         self, doc: _Doc, tags: npt.NDArray[np.int64], probs: npt.NDArray[np.float32]
     ) -> list[Finding]:
         """Group runs of adjacent tokens with one label (a B- tag starts a new run)."""
-        found: list[Finding] = []
-        run: list[int] = []
-        for i in np.flatnonzero(tags).tolist():
-            if run and not self._continues(run, i, tags):
-                found.append(self._finding(doc, run, tags, probs))
-                run = []
-            run.append(i)
-        if run:
-            found.append(self._finding(doc, run, tags, probs))
-        return found
+        idx = np.flatnonzero(tags)
+        if not len(idx):
+            return []
+        labels = self._label_ids[tags[idx]]
+        breaks = (np.diff(idx) != 1) | (np.diff(labels) != 0) | self._begins[tags[idx[1:]]]
+        starts = np.concatenate(([0], np.flatnonzero(breaks) + 1))
+        ends = np.concatenate((starts[1:], [len(idx)]))
+        means = np.add.reduceat(probs[idx], starts) / (ends - starts)
+        return [
+            self._finding(doc, int(idx[a]), int(idx[b - 1]), int(tags[idx[a]]), float(m))
+            for a, b, m in zip(starts.tolist(), ends.tolist(), means.tolist(), strict=True)
+        ]
 
-    def _continues(self, run: list[int], i: int, tags: npt.NDArray[np.int64]) -> bool:
-        same = self._labels[tags[i]] == self._labels[tags[run[0]]]
-        return i == run[-1] + 1 and same and not self._begins[tags[i]]
-
-    def _finding(
-        self, doc: _Doc, run: list[int], tags: npt.NDArray[np.int64], probs: npt.NDArray[np.float32]
-    ) -> Finding:
-        start, end = _word_bounds(doc.text, doc.offsets[run[0]][0], doc.offsets[run[-1]][1])
-        label = self._labels[tags[run[0]]]
+    def _finding(self, doc: _Doc, first: int, last: int, tag: int, score: float) -> Finding:
+        start, end = _word_bounds(doc.text, doc.offsets[first][0], doc.offsets[last][1])
+        label = self._labels[tag]
         assert label is not None
-        return Finding(start, end, label, float(probs[run].mean()), self.name)
+        return Finding(start, end, label, score, self.name)
 
 
 def _keep(

@@ -44,6 +44,8 @@ LANGUAGE_LOCALES: dict[str, str] = {
 }  # fmt: skip
 
 _DAY = r"(?:3[01]|[12]\d|0?[1-9])"
+# "p.m." keeps its last dot; "5pm." does not take the sentence's full stop with it.
+_MERIDIEM = r"(?:[AaPp]\.[Mm]\.?|[AaPp][Mm]\b)"
 _YEAR = r"(?:1[6-9]\d\d|20\d\d)"
 _TIME = (  # an optional time after a textual date: "3 December 2004, at 14:30"
     r"(?:,?\s{1,3}(?:at\s{1,3}|um\s{1,3}|à\s{1,3}|a las\s{1,3})?"
@@ -142,7 +144,7 @@ def _date_specs() -> tuple[PatternSpec, ...]:
         r"\b(?:\d{4}[./\-]\d{1,2}[./\-]\d{1,2}"
         r"(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+\-]\d{2}:?\d{2})?)?"
         r"|\d{1,2}[./\-]\d{1,2}[./\-](?:\d{4}|\d{2})"
-        r"(?:,?\s{1,3}(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?(?:\s?[AaPp]\.?[Mm]\b\.?)?)?)",
+        rf"(?:,?\s{{1,3}}(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?(?:\s?{_MERIDIEM})?)?)",
         0.8,
         check=_real_date,
         edge=no_digit_chain,
@@ -168,8 +170,8 @@ def _date_specs() -> tuple[PatternSpec, ...]:
         "time",
         _D,
         "TIME",
-        r"\b(?:(?:[01]?\d|2[0-3])[:h][0-5]\d(?::[0-5]\d)?(?:\s?[AaPp]\.?[Mm]\b\.?)?"
-        r"|(?:1[0-2]|0?[1-9])\s?[AaPp]\.?[Mm]\b\.?)",
+        rf"\b(?:(?:[01]?\d|2[0-3])[:h][0-5]\d(?::[0-5]\d)?(?:\s?{_MERIDIEM})?"
+        rf"|(?:1[0-2]|0?[1-9])\s?{_MERIDIEM})",
         0.6,
         check=_time,
         edge=no_digit_chain,

@@ -92,6 +92,21 @@ def _scrub(output: str, case: PolicyTestCase) -> str:
 
 
 def _hide(token: str, text: str, allowed: str) -> str:
-    """``[input]`` for a word copied from the input that no expectation mentions."""
+    """``[input]`` for a token copied from the input that no expectation mentions.
+
+    A token that glues input to a replacement ("Doe,[CREDIT_CARD]") is not in the
+    input as a whole, so its words are checked one by one. Whitespace is layout.
+    """
+    if token.isspace():
+        return token
     core = token.strip(string.punctuation)  # "jane@example.com," leaks as much as without ","
-    return "[input]" if core and core in text and core not in allowed else token
+    if core and core in text and core not in allowed:
+        return "[input]"
+    return _WORD.sub(lambda m: _hide_word(m.group(0), text, allowed), token)
+
+
+def _hide_word(word: str, text: str, allowed: str) -> str:
+    return "[input]" if word in text and word not in allowed else word
+
+
+_WORD = re.compile(r"\w+")

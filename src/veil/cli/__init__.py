@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from veil.cli import _files, _policy
-from veil.cli._common import HomeOpt, PatternsOnlyOpt, errors_to_exit, out
+from veil.cli._common import PatternsOnlyOpt, errors_to_exit, out
 
 app = typer.Typer(
     name="veil",
@@ -40,7 +40,7 @@ def detect(
 
 
 @app.command("version")
-def version(home: HomeOpt = None) -> None:
+def version() -> None:
     """Print Veil's version and the detector versions."""
     import veil
     from veil._redactor import default_analyzer

@@ -30,14 +30,20 @@ HomeOpt = Annotated[
     ),
 ]
 PolicyOpt = Annotated[
-    str, typer.Option("--policy", "-p", help="Builtin policy name or a policy YAML file")
+    str,
+    typer.Option(
+        "--policy", "-p", help="Builtin policy (see `veil policy list`) or a policy YAML file"
+    ),
 ]
 PatternsOnlyOpt = Annotated[
     bool, typer.Option("--patterns-only", help="Validated patterns only, no NER model (faster)")
 ]
 FieldsOpt = Annotated[
     str | None,
-    typer.Option("--fields", help="JSON/JSONL: comma-separated fields to process (dotted paths)"),
+    typer.Option(
+        "--fields",
+        help="JSON/JSONL/CSV/Parquet: only these comma-separated fields or columns (dotted paths)",
+    ),
 ]
 EncodingOpt = Annotated[str, typer.Option("--encoding", help="Input text encoding")]
 

@@ -79,7 +79,7 @@ def scan(
 def redact(
     path: PathArg,
     output: OutOpt,
-    policy: PolicyOpt = "gdpr-strict",
+    policy: PolicyOpt,
     purpose: Annotated[str | None, typer.Option(help="Purpose the data is used for")] = None,
     destination: Annotated[str | None, typer.Option(help="Where the output goes")] = None,
     scope: ScopeOpt = "default",
@@ -124,7 +124,11 @@ def restore(
     fields: FieldsOpt = None,
     home: HomeOpt = None,
 ) -> None:
-    """Re-identify placeholders in PATH from the vault (authorised callers only) into OUTPUT."""
+    """Re-identify placeholders in PATH into OUTPUT, using the vault under --home.
+
+    Only whoever can read the data directory's key file can restore: that file is
+    the authorisation (mode 0600). Unknown or erased placeholders are left as they are.
+    """
     from veil.home import resolve_home
     from veil.keys import KeyRing
     from veil.transform import Vault
@@ -144,7 +148,9 @@ def restore(
 
 def forget(
     label: Annotated[str | None, typer.Option(help="Only this data class")] = None,
-    scope: Annotated[str | None, typer.Option(help="Only this scope (default: all)")] = None,
+    scope: Annotated[
+        str | None, typer.Option(help="Only this pseudonym scope; without it, every scope")
+    ] = None,
     home: HomeOpt = None,
 ) -> None:
     """Erase a data subject: crypto-shred every vault entry for the value read from stdin.

@@ -18,6 +18,9 @@ from veil.detect._types import Detector, Finding, Label
 from veil.errors import DetectionError
 
 DEFAULT_MIN_SCORE = 0.5
+# Special-category and quasi-identifier classes lean to recall: a missed religion or
+# a missed distinctive event re-identifies more than a masked common word costs.
+DEFAULT_MIN_SCORES = {Label.DEMOGRAPHIC: 0.3, Label.MISC: 0.3, Label.QUANTITY: 0.3}
 UNKNOWN_LANGUAGE_MIN_SCORE = 0.9  # model findings on a language it was not trained on
 MAX_MODEL_DENSITY = 0.35  # above this share of flagged chars in a foreign text, trust patterns only
 
@@ -28,7 +31,7 @@ class Analyzer:
 
     detectors: Sequence[Detector]
     min_score: float = DEFAULT_MIN_SCORE
-    min_scores: dict[Label, float] = field(default_factory=dict)
+    min_scores: dict[Label, float] = field(default_factory=lambda: dict(DEFAULT_MIN_SCORES))
     labels: frozenset[Label] | None = None
 
     @classmethod

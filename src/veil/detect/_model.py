@@ -82,14 +82,19 @@ class NerDetector:
         return self.detect_batch([text])[0]
 
     def detect_batch(self, texts: list[str]) -> list[list[Finding]]:
-        docs = self._encode(texts)
-        jobs = [(d, w) for d in range(len(docs)) for w in windows(len(docs[d].ids), WINDOW)]
-        tags = [np.zeros(len(doc.ids), np.int64) for doc in docs]
-        probs = [np.zeros(len(doc.ids), np.float32) for doc in docs]
-        inputs = [pack(docs[d].ids, docs[d].shapes, w) for d, w in jobs]
-        for (d, w), row in zip(jobs, self._logits(inputs), strict=True):
-            _keep(row, w, tags[d], probs[d])
-        return [self._spans(doc, t, p) for doc, t, p in zip(docs, tags, probs, strict=True)]
+        """Findings per text. Each text's windows are batched only with each other:
+        dynamic int8 quantisation scales by batch, so mixing texts would make one
+        text's findings depend on its neighbours."""
+        return [self._detect_doc(doc) for doc in self._encode(texts)]
+
+    def _detect_doc(self, doc: _Doc) -> list[Finding]:
+        wins = list(windows(len(doc.ids), WINDOW))
+        tags = np.zeros(len(doc.ids), np.int64)
+        probs = np.zeros(len(doc.ids), np.float32)
+        inputs = [pack(doc.ids, doc.shapes, w) for w in wins]
+        for w, row in zip(wins, self._logits(inputs), strict=True):
+            _keep(row, w, tags, probs)
+        return self._spans(doc, tags, probs)
 
     def _logits(
         self, inputs: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]]
@@ -150,7 +155,9 @@ class NerDetector:
         ]
 
     def _finding(self, doc: _Doc, first: int, last: int, tag: int, score: float) -> Finding:
-        start, end = _word_bounds(doc.text, doc.offsets[first][0], doc.offsets[last][1])
+        start, end = _trim(
+            doc.text, *_word_bounds(doc.text, doc.offsets[first][0], doc.offsets[last][1])
+        )
         label = self._labels[tag]
         assert label is not None
         return Finding(start, end, label, score, self.name)
@@ -180,6 +187,19 @@ def _keep(
 
 def _tag_label(tag: str) -> Label | None:
     return None if tag == "O" else Label(tag.split("-", 1)[1])
+
+
+_EDGE = frozenset(" \t\r\n,;:!?\"'()[]{}<>“”‘’«»")
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """Drop punctuation a token run picked up at its edges ("Acme Corp," -> "Acme Corp").
+    A final '.' stays: it usually belongs to an abbreviation ("Inc.", "Dr.")."""
+    while start < end - 1 and text[start] in _EDGE:
+        start += 1
+    while end > start + 1 and text[end - 1] in _EDGE:
+        end -= 1
+    return start, end
 
 
 def _word_bounds(text: str, start: int, end: int) -> tuple[int, int]:

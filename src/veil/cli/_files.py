@@ -114,7 +114,15 @@ def redact(
     console.print(
         f"policy {pol.policy_id} {pol.content_hash}  detectors {redactor.detector_version}"
     )
-    _print_report(report, as_json, title=f"redacted {path} -> {output}")
+    run = {
+        "policy": pol.policy_id,
+        "policy_hash": pol.content_hash,
+        "purpose": purpose,
+        "destination": destination,
+        "scope": scope,
+        "detectors": redactor.detector_version,
+    }
+    _print_report(report, as_json, title=f"redacted {path} -> {output}", run=run)
 
 
 def restore(
@@ -209,11 +217,13 @@ class RestoreEngine:
 _PLACEHOLDER = re.compile(r"<([A-Z_]+)_[1-9][0-9]*>")
 
 
-def _print_report(report: Any, as_json: bool, *, title: str) -> None:
+def _print_report(
+    report: Any, as_json: bool, *, title: str, run: dict[str, Any] | None = None
+) -> None:
     if as_json:
         import json
 
-        out.print_json(json.dumps(report.as_dict()))
+        out.print_json(json.dumps({"run": run, **report.as_dict()} if run else report.as_dict()))
         return
     files = Table(title=title, title_justify="left")
     for column in ("file", "format", "records", "findings"):

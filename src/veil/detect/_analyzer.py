@@ -192,6 +192,8 @@ def _piece(f: Finding, start: int, end: int) -> Finding:
 
 def _language_guard(text: str, model: list[Finding]) -> list[Finding]:
     """Do not let the model over-redact a language it does not know."""
+    if not model:
+        return model
     lang = guess_language(text)
     if lang is None or lang in MODEL_LANGUAGES:
         return model

@@ -58,7 +58,7 @@ def test_directory_is_mirrored_in_sorted_order(tmp_path: Path) -> None:
     written = sorted(p.relative_to(dst).as_posix() for p in dst.rglob("*") if p.is_file())
     assert written == ["a.md", "b.txt", "sub/deeper/c.csv", "sub/p.parquet", "sub/t.jsonl"]
     assert (dst / "sub" / "t.jsonl").read_text(encoding="utf-8") == '{"x": "[EMAIL]"}\n'
-    assert (dst / "sub" / "deeper" / "c.csv").read_bytes() == b"email\r\n[EMAIL]\r\n"
+    assert (dst / "sub" / "deeper" / "c.csv").read_bytes() == b"email\n[EMAIL]\n"
     assert pq.read_table(dst / "sub" / "p.parquet").column("mail").to_pylist() == ["[EMAIL]"]
     assert report.files[2].skipped
     assert report.files[2].output is None

@@ -27,7 +27,7 @@ from veil.cli._common import (
     split_fields,
 )
 from veil.detect import Finding, Label
-from veil.io import redact_path, scan_path
+from veil.io import input_size, redact_path, scan_path
 from veil.io._engine import TextOutcome
 
 PathArg = Annotated[Path, typer.Argument(help="A file or a directory", exists=False)]
@@ -49,12 +49,6 @@ def progress_bar(total: int) -> Iterator[Callable[[int], None]]:
         yield lambda done: bar.update(task, completed=done)
 
 
-def _size(path: Path) -> int:
-    if path.is_dir():
-        return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
-    return path.stat().st_size if path.exists() else 0
-
-
 def scan(
     path: PathArg,
     fields: FieldsOpt = None,
@@ -65,7 +59,7 @@ def scan(
     """Report what personal data PATH holds: counts by class, file and column (never values)."""
     from veil._redactor import Scanner
 
-    with errors_to_exit(), progress_bar(_size(path)) as progress:
+    with errors_to_exit(), progress_bar(input_size(path)) as progress:
         report = scan_path(
             path,
             Scanner(patterns_only=patterns_only),
@@ -101,7 +95,7 @@ def redact(
             scope=scope,
             patterns_only=patterns_only,
         )
-        with redactor, progress_bar(_size(path)) as progress:
+        with redactor, progress_bar(input_size(path)) as progress:
             report = redact_path(
                 path,
                 output,
@@ -137,15 +131,11 @@ def restore(
     Only whoever can read the data directory's key file can restore: that file is
     the authorisation (mode 0600). Unknown or erased placeholders are left as they are.
     """
-    from veil.home import resolve_home
-    from veil.keys import KeyRing
-    from veil.transform import Vault
-
     with errors_to_exit():
-        root = resolve_home(home)
-        with Vault.open(root, KeyRing.open(root)) as vault:
-            engine = RestoreEngine(vault, scope)
-            redact_path(path, output, engine, fields=split_fields(fields))
+        input_size(path)  # a missing input is named before the vault is looked for
+    with errors_to_exit(), open_existing_vault(home) as vault:
+        engine = RestoreEngine(vault, scope)
+        redact_path(path, output, engine, fields=split_fields(fields))
     out.print(f"restored {engine.restored} values -> {output}")
     if engine.unknown:
         console.print(
@@ -166,20 +156,31 @@ def forget(
     The value is read from standard input (not an argument) so it stays out of shell history
     and process listings: `printf %s 'Jane Doe' | veil forget --label PERSON`.
     """
-    from veil.home import resolve_home
-    from veil.keys import KeyRing
-    from veil.transform import Vault
-
     value = (
         sys.stdin.readline().rstrip("\n")
         if not sys.stdin.isatty()
         else typer.prompt("value to forget", hide_input=True)
     )
-    with errors_to_exit():
-        root = resolve_home(home)
-        with Vault.open(root, KeyRing.open(root)) as vault:
-            n = vault.forget(value, label=label, scope=scope)
+    with errors_to_exit(), open_existing_vault(home) as vault:
+        n = vault.forget(value, label=label, scope=scope)
     out.print(f"erased {n} vault entr{'y' if n == 1 else 'ies'}")
+
+
+def open_existing_vault(home: Path | None) -> Any:
+    """The vault under ``home``; refuse rather than create one where none exists.
+
+    Restore and forget on a fresh directory would silently mint a new key and an
+    empty vault, and then report that nothing matched.
+    """
+    from veil.errors import ConfigError
+    from veil.home import resolve_home
+    from veil.keys import KeyRing
+    from veil.transform import Vault
+
+    root = resolve_home(home)
+    if not (root / "vault.db").exists():
+        raise ConfigError(f"no vault in {root}: pass the --home (or VEIL_HOME) used by veil redact")
+    return Vault.open(root, KeyRing.open(root))
 
 
 class RestoreEngine:

@@ -131,8 +131,8 @@ def _outside(
 
     Same label: the two describe one entity, so the pattern grows to the union
     (a street address around a validated postcode). Different labels: the
-    pattern wins its characters; the model keeps the rest only when most of its
-    span lies outside (otherwise the rest is a context word like "DNI").
+    pattern wins its characters and the model keeps the rest, even when the rest
+    may be only a context word ("DNI"): over-redacting a word beats leaking a name.
     Returns (patterns after growth, model findings kept).
     """
     ends = [p.end for p in patterns]
@@ -148,10 +148,26 @@ def _outside(
         elif all(p.label == f.label for p in hits):
             absorbed.update(idx)
             grown.append(_union_with(f, hits))
-        elif sum(min(f.end, p.end) - max(f.start, p.start) for p in hits) * 2 < f.length:
+        else:  # fail safe: the rest may be a context word ("DNI"), or a first name
             out.extend(_remainder(text, f, hits))
     kept = [p for i, p in enumerate(patterns) if i not in absorbed]
-    return _resolve(kept + grown), out
+    return sorted(kept + _coalesce(grown)), out
+
+
+def _coalesce(grown: list[Finding]) -> list[Finding]:
+    """Fuse unions that share a pattern (one postcode bridging two model spans of an
+    address): choosing one of them, as ``_resolve`` would, leaves the other's tail in clear.
+    Unions overlap only through a shared same-label pattern, so labels agree."""
+    out: list[Finding] = []
+    for g in sorted(grown):
+        merged = g
+        if out and out[-1].overlaps(g):
+            last = out.pop()
+            top = last if last.score >= g.score else g
+            end = max(last.end, g.end)
+            merged = Finding(last.start, end, top.label, top.score, top.detector, top.subtype)
+        out.append(merged)
+    return out
 
 
 def _union_with(f: Finding, hits: list[Finding]) -> Finding:

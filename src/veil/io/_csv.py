@@ -87,5 +87,5 @@ def _write(out: BinaryIO | None, rows: list[Row], delimiter: str) -> None:
     if out is None:
         return
     buf = io.StringIO()
-    csv.writer(buf, delimiter=delimiter).writerows(rows)
+    csv.writer(buf, delimiter=delimiter, lineterminator="\n").writerows(rows)
     out.write(buf.getvalue().encode("utf-8"))

@@ -1,0 +1,146 @@
+"""The shipped NER model: offline from the package, versioned, and right on plain cases."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import veil
+from veil.detect import Finding, Label
+from veil.detect._features import windows
+from veil.detect._model import MODEL_DIR, WINDOW, NerDetector
+
+MIN_SCORE = 0.5  # every builtin policy's default bar
+
+
+def _sure(findings: list[Finding]) -> list[Finding]:
+    return [f for f in findings if f.score >= MIN_SCORE]
+
+
+def test_weights_ship_inside_the_package() -> None:
+    package = Path(veil.__file__).resolve().parent
+    assert MODEL_DIR.is_relative_to(package)
+    for name in ("model.onnx", "tokenizer.json", "meta.json"):
+        assert (MODEL_DIR / name).is_file(), name
+    assert (MODEL_DIR / "model.onnx").stat().st_size > 1_000_000  # weights, not a pointer file
+
+
+def test_loads_offline_without_network_modules(tmp_path: Path) -> None:
+    """A fresh interpreter with the hub offline and sockets disabled still detects."""
+    script = textwrap.dedent(
+        """
+        import json, socket, sys
+
+        def refuse(*args, **kwargs):
+            raise OSError("network access attempted")
+
+        socket.socket.connect = socket.socket.connect_ex = refuse
+        socket.create_connection = socket.getaddrinfo = refuse
+        from veil.detect._model import NerDetector
+        found = NerDetector().detect("Please call Margaret O'Donnell tomorrow")
+        net = ["huggingface_hub", "transformers", "torch", "requests", "urllib3", "httpx"]
+        print(json.dumps({
+            "labels": [f.label.value for f in found if f.score >= 0.5],
+            "loaded": sorted(m for m in net if m in sys.modules),
+        }))
+        """
+    )
+    env = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HOME": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report == {"labels": ["PERSON"], "loaded": []}
+
+
+def test_has_a_version(ner: NerDetector) -> None:
+    meta = json.loads((MODEL_DIR / "meta.json").read_text())
+    assert ner.version == meta["version"]
+    assert ner.version not in ("", "unversioned")
+    assert ner.name == f"model:minilm-pii/{ner.version}"
+    assert ner.name in veil.Analyzer.default().version
+
+
+@pytest.mark.parametrize(
+    ("text", "entity", "label"),
+    [
+        ("Please call Margaret O'Donnell tomorrow", "Margaret O'Donnell", Label.PERSON),
+        ("She moved to Lisbon last year", "Lisbon", Label.LOCATION),
+        ("He works for Siemens", "Siemens", Label.ORGANIZATION),
+    ],
+)
+def test_finds_contextual_entities(ner: NerDetector, text: str, entity: str, label: Label) -> None:
+    found = [(text[f.start : f.end], f.label) for f in _sure(ner.detect(text))]
+    assert found == [(entity, label)]
+
+
+def test_plain_product_sentence_is_left_alone(ner: NerDetector) -> None:
+    text = "The export to CSV fails on the Reports page after the 2.14 update"
+    assert _sure(ner.detect(text)) == []
+    assert veil.scan(text) == []  # nor does any pattern fire
+
+
+NAMES = [
+    "Margaret O'Donnell", "Thomas Whitfield", "Priya Raman", "Hans Müller", "Ana García",
+    "Luis Fernández", "Sophie Martin", "Rahul Mehta", "Alice Johnson", "Olga Petrova",
+    "Kenji Tanaka", "Fatima Zahra", "Lars Nilsson", "Chloe Dubois", "Tom Becker",
+]  # fmt: skip
+
+
+def _long_document() -> tuple[str, list[tuple[int, int]]]:
+    """~80 sentences, one name each; returns the text and the names' spans."""
+    parts, spans, pos = [], [], 0
+    for i in range(80):
+        name = NAMES[i % len(NAMES)]
+        sentence = f"Update {i}: the failed export ticket was reassigned to {name} after review. "
+        start = pos + sentence.index(name)
+        spans.append((start, start + len(name)))
+        parts.append(sentence)
+        pos += len(sentence)
+    return "".join(parts), spans
+
+
+def test_long_documents_are_stitched_across_windows(ner: NerDetector) -> None:
+    text, names = _long_document()
+    tokens = len(ner._tokenizer.encode(text, add_special_tokens=False).ids)
+    assert len(list(windows(tokens, WINDOW))) > 10
+    people = [f for f in _sure(ner.detect(text)) if f.label == Label.PERSON]
+    for start, end in names:  # the last window's names as much as the first's
+        assert any(f.start <= start and end <= f.end for f in people), text[start:end]
+    assert len(people) == len(names)  # no name split at a window seam, none found twice
+    assert all(f.end <= len(text) for f in people)
+
+
+def test_detect_batch_equals_detect(ner: NerDetector) -> None:
+    """Batching is an optimisation only: a text's findings (and scores) must not depend on
+    what it is batched with, or one document could be redacted differently in two runs."""
+    long_text, names = _long_document()
+    texts = [
+        "Please call Margaret O'Donnell tomorrow",
+        long_text,
+        "",
+        "He works for Siemens",
+        "Update 17: the failed export ticket was reassigned to Tom Becker after review.",
+    ]
+    batched = ner.detect_batch(texts)
+    assert batched == [ner.detect(t) for t in texts]
+    assert batched == [ner.detect_batch([t])[0] for t in texts]
+    expected = [
+        {(12, 30, Label.PERSON)},
+        {(start, end, Label.PERSON) for start, end in names},
+        set(),
+        {(13, 20, Label.ORGANIZATION)},
+    ]
+    for want, found in zip(expected, batched, strict=False):
+        assert want <= {(f.start, f.end, f.label) for f in _sure(found)}

@@ -276,3 +276,14 @@ def test_model_remainder_outside_a_wider_pattern_is_not_lost(tmp_path: Path) -> 
         model=[_span("Luis Fernández", Label.PERSON, 0.95, "model:stub")],
     )
     assert "Luis" not in out
+
+
+def test_testing_helpers_are_public_and_catch_a_leak(tmp_path: Path) -> None:
+    import veil.testing
+
+    assert veil.testing.__all__ == ["CANARIES", "FakeEngine", "assert_no_canaries"]
+    leaky = tmp_path / "log.txt"
+    leaky.write_text(f"user said {veil.testing.CANARIES[0]}")
+    with pytest.raises(AssertionError, match="leaked into"):
+        veil.testing.assert_no_canaries(leaky)
+    veil.testing.assert_no_canaries("nothing here", b"nor here")

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from test_io_fake import FakeEngine
 from veil.detect._types import Label
 from veil.errors import InputError
 from veil.io import redact_path, scan_path
+from veil.testing import FakeEngine
 
 
 def _jsonl(path: Path, records: list[object]) -> Path:

@@ -10,11 +10,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from test_io_fake import FakeEngine
 from veil.detect._types import Label
 from veil.errors import InputError
 from veil.io import ColumnKind, ColumnReport, classify_columns, redact_path, scan_path
 from veil.io._hints import name_hint
+from veil.testing import FakeEngine
 
 NOTES = [
     "Alice wrote about the delayed parcel again",

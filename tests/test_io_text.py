@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from test_io_fake import FakeEngine
 from veil.errors import ConfigError, InputError
 from veil.io import redact_path, scan_path
 from veil.io._text import CHUNK_CHARS, chunks
+from veil.testing import FakeEngine
 
 
 def test_text_round_trip(tmp_path: Path) -> None:

@@ -67,7 +67,7 @@ def scan(
             encoding=encoding,
             progress=progress,
         )
-    _print_report(report, as_json, title=f"scan of {path}")
+    _print_report(report, as_json, title=f"scan of {path}", root=path)
 
 
 def redact(
@@ -116,7 +116,7 @@ def redact(
         "scope": scope,
         "detectors": redactor.detector_version,
     }
-    _print_report(report, as_json, title=f"redacted {path} -> {output}", run=run)
+    _print_report(report, as_json, title=f"redacted {path} -> {output}", root=path, run=run)
 
 
 def restore(
@@ -218,8 +218,23 @@ class RestoreEngine:
 _PLACEHOLDER = re.compile(r"<([A-Z_]+)_[1-9][0-9]*>")
 
 
+def _shown(path: str, root: Path) -> str:
+    """A file's path relative to the directory the user named (short, still unambiguous)."""
+    if root.is_dir():
+        try:
+            return str(Path(path).relative_to(root))
+        except ValueError:
+            return path
+    return path
+
+
 def _print_report(
-    report: Any, as_json: bool, *, title: str, run: dict[str, Any] | None = None
+    report: Any,
+    as_json: bool,
+    *,
+    title: str,
+    root: Path,
+    run: dict[str, Any] | None = None,
 ) -> None:
     if as_json:
         import json
@@ -227,16 +242,17 @@ def _print_report(
         out.print_json(json.dumps({"run": run, **report.as_dict()} if run else report.as_dict()))
         return
     files = Table(title=title, title_justify="left")
-    for column in ("file", "format", "records", "findings"):
-        files.add_column(column, justify="right" if column in ("records", "findings") else "left")
+    files.add_column("file", overflow="fold")  # a long path wraps; never cut to "..."
+    for column in ("format", "records", "findings"):
+        files.add_column(column, justify="left" if column == "format" else "right")
     for entry in report.files:
-        files.add_row(
-            str(entry.path), entry.format, str(entry.records), str(sum(entry.counts.values()))
-        )
+        name = _shown(entry.path, root)
+        files.add_row(name, entry.format, str(entry.records), str(sum(entry.counts.values())))
     out.print(files)
     for entry in report.files:
         for col in getattr(entry, "columns", None) or []:
             if col.kind != "clean":
                 label = col.label or "free text"
-                out.print(f"  {entry.path} column [bold]{col.name}[/]: {col.kind} {label}")
+                name = _shown(entry.path, root)
+                out.print(f"  {name} column [bold]{col.name}[/]: {col.kind} {label}")
     out.print(counts_table("found, by data class", dict(Counter(report.totals))))

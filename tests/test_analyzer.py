@@ -369,3 +369,15 @@ def test_guard_drops_a_model_that_flags_most_of_a_foreign_text() -> None:
     text = FINNISH + " " + email
     got = analyze(text, flood, rest, pattern(text, email, Label.EMAIL))
     assert got == [(email, Label.EMAIL)]  # patterns survive; the model is ignored
+
+
+def test_model_span_never_stretches_a_validated_email() -> None:
+    # regression: the e-mail at a sentence end was fused with the model's span and its
+    # full stop, so the vault keyed the value "x@y.org." and forget("x@y.org") found nothing
+    text = "Please email margaret.odonnell@example.org."
+    got = analyze(
+        text,
+        pattern(text, "margaret.odonnell@example.org", Label.EMAIL),
+        model(text, "margaret.odonnell@example.org.", Label.EMAIL),
+    )
+    assert got == [("margaret.odonnell@example.org", Label.EMAIL)]

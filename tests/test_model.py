@@ -144,3 +144,16 @@ def test_detect_batch_equals_detect(ner: NerDetector) -> None:
     ]
     for want, found in zip(expected, batched, strict=False):
         assert want <= {(f.start, f.end, f.label) for f in _sure(found)}
+
+
+def test_sentence_final_full_stop_is_not_part_of_a_name() -> None:
+    from veil.detect._model import _trim
+
+    text = "This is Margaret O'Donnell. Ask Acme Inc. or J. Smith."
+    name = text.index("Margaret")
+    trimmed = _trim(text, name, name + len("Margaret O'Donnell."))
+    assert text[slice(*trimmed)] == "Margaret O'Donnell"
+    inc = text.index("Acme")
+    assert text[slice(*_trim(text, inc, inc + len("Acme Inc.")))] == "Acme Inc."
+    j = text.index("J.")
+    assert text[slice(*_trim(text, j, j + 2))] == "J."

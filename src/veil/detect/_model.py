@@ -194,12 +194,19 @@ _EDGE = frozenset(" \t\r\n,;:!?\"'()[]{}<>“”‘’«»")
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     """Drop punctuation a token run picked up at its edges ("Acme Corp," -> "Acme Corp").
-    A final '.' stays: it usually belongs to an abbreviation ("Inc.", "Dr.")."""
+    A final '.' stays only after an abbreviation-like word ("Inc.", "Dr.", "J.")."""
     while start < end - 1 and text[start] in _EDGE:
         start += 1
     while end > start + 1 and text[end - 1] in _EDGE:
         end -= 1
+    if end - start > 1 and text[end - 1] == "." and not _abbreviation(text, start, end - 1):
+        end -= 1
     return start, end
+
+
+def _abbreviation(text: str, start: int, dot: int) -> bool:
+    word = text[start:dot].rsplit(maxsplit=1)[-1] if text[start:dot].strip() else ""
+    return 0 < len(word) <= 3 and word.isalpha()
 
 
 def _word_bounds(text: str, start: int, end: int) -> tuple[int, int]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from veil.errors import InputError
 from veil.io._atomic import atomic_output
@@ -20,7 +20,6 @@ from veil.io._engine import TextEngine
 from veil.io._formats import KNOWN_SUFFIXES, Format, format_of
 from veil.io._job import Job
 from veil.io._jsonfmt import run_json, run_jsonl
-from veil.io._parquet import run_parquet
 from veil.io._report import FileReport, Report
 from veil.io._text import run_text
 
@@ -29,13 +28,21 @@ __all__ = ["input_files", "input_size", "redact_path", "scan_path"]
 Adapter = Callable[[Path, BinaryIO | None, Job, FileReport], None]
 Progress = Callable[[int], None]
 
+
+def _run_parquet(*args: Any, **kwargs: Any) -> Any:
+    """pyarrow costs ~0.2 s to import: load it only when a Parquet file shows up."""
+    from veil.io._parquet import run_parquet
+
+    return run_parquet(*args, **kwargs)
+
+
 _ADAPTERS: dict[Format, Adapter] = {
     Format.TEXT: run_text,
     Format.JSONL: run_jsonl,
     Format.JSON: run_json,
     Format.CSV: run_csv,
     Format.TSV: run_tsv,
-    Format.PARQUET: run_parquet,
+    Format.PARQUET: _run_parquet,
 }
 
 

@@ -124,15 +124,20 @@ def _resolve(findings: list[Finding]) -> list[Finding]:
 
 
 def _union(findings: list[Finding]) -> list[Finding]:
-    """Merge overlapping findings into their union, labelled by the best-scored one
-    (the model's word widening can make neighbouring spans touch)."""
+    """Merge overlapping findings into their union, labelled by the best-scored one.
+
+    Used for model spans (word widening can make neighbours touch) and for grown
+    pattern unions (one postcode bridging two model spans of an address): choosing
+    one of them, as ``_resolve`` would, would leave the other's tail in clear.
+    """
     out: list[Finding] = []
     for f in sorted(findings):
         merged = f
         if out and out[-1].overlaps(f):
             last = out.pop()
             top = last if last.score >= f.score else f
-            merged = Finding(last.start, max(last.end, f.end), top.label, top.score, top.detector)
+            end = max(last.end, f.end)
+            merged = Finding(last.start, end, top.label, top.score, top.detector, top.subtype)
         out.append(merged)
     return out
 
@@ -158,31 +163,13 @@ def _outside(
         hits = [patterns[i] for i in idx]
         if not hits:
             out.append(f)
-        elif all(p.label == f.label for p in hits) and f.label not in EXACT:
+        elif f.label not in EXACT and all(p.label == f.label for p in hits):
             absorbed.update(idx)
             grown.append(_union_with(f, hits))
-        elif all(p.label == f.label for p in hits):
-            out.extend(_remainder(text, f, hits))
         else:  # fail safe: the rest may be a context word ("DNI"), or a first name
             out.extend(_remainder(text, f, hits))
     kept = [p for i, p in enumerate(patterns) if i not in absorbed]
-    return sorted(kept + _coalesce(grown)), out
-
-
-def _coalesce(grown: list[Finding]) -> list[Finding]:
-    """Fuse unions that share a pattern (one postcode bridging two model spans of an
-    address): choosing one of them, as ``_resolve`` would, leaves the other's tail in clear.
-    Unions overlap only through a shared same-label pattern, so labels agree."""
-    out: list[Finding] = []
-    for g in sorted(grown):
-        merged = g
-        if out and out[-1].overlaps(g):
-            last = out.pop()
-            top = last if last.score >= g.score else g
-            end = max(last.end, g.end)
-            merged = Finding(last.start, end, top.label, top.score, top.detector, top.subtype)
-        out.append(merged)
-    return out
+    return sorted(kept + _union(grown)), out
 
 
 def _union_with(f: Finding, hits: list[Finding]) -> Finding:

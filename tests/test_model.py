@@ -157,3 +157,16 @@ def test_sentence_final_full_stop_is_not_part_of_a_name() -> None:
     assert text[slice(*_trim(text, inc, inc + len("Acme Inc.")))] == "Acme Inc."
     j = text.index("J.")
     assert text[slice(*_trim(text, j, j + 2))] == "J."
+
+
+def test_names_do_not_run_over_a_line_break_but_addresses_do() -> None:
+    from veil.detect._model import NerDetector
+
+    ner = NerDetector()
+    sig = "Thanks,\nThe team at Siemens.\nMargaret O'Donnell\nHead of Finance"
+    for f in ner.detect(sig):
+        if f.label.value != "LOCATION":
+            assert "\n" not in sig[f.start : f.end], f
+    addr = "Ship to 903 Dora Creek Apt. 176\nSCHEIBBS, NO 14908"
+    spans = [addr[f.start : f.end] for f in ner.detect(addr) if f.label.value == "LOCATION"]
+    assert any("\n" in s for s in spans), spans  # one address over two lines stays one span

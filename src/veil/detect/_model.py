@@ -53,6 +53,7 @@ class NerDetector:
         self._begins = np.array([t.startswith("B-") for t in self.tags])
         names = sorted({t[2:] for t in self.tags if t != "O"})
         self._label_ids = np.array([names.index(t[2:]) + 1 if t != "O" else 0 for t in self.tags])
+        self._location = names.index("LOCATION") + 1
 
     @cached_property
     def _session(self) -> Any:
@@ -146,6 +147,7 @@ class NerDetector:
             return []
         labels = self._label_ids[tags[idx]]
         breaks = (np.diff(idx) != 1) | (np.diff(labels) != 0) | self._begins[tags[idx[1:]]]
+        breaks |= self._line_breaks(doc, idx, labels)
         starts = np.concatenate(([0], np.flatnonzero(breaks) + 1))
         ends = np.concatenate((starts[1:], [len(idx)]))
         means = np.add.reduceat(probs[idx], starts) / (ends - starts)
@@ -153,6 +155,18 @@ class NerDetector:
             self._finding(doc, int(idx[a]), int(idx[b - 1]), int(tags[idx[a]]), float(m))
             for a, b, m in zip(starts.tolist(), ends.tolist(), means.tolist(), strict=True)
         ]
+
+    def _line_breaks(
+        self, doc: _Doc, idx: npt.NDArray[np.intp], labels: npt.NDArray[np.int64]
+    ) -> npt.NDArray[np.bool_]:
+        """A name or an organisation does not continue over a line break ("Siemens.\n
+        Margaret" is two entities); addresses do, so LOCATION runs may."""
+        cut = np.zeros(len(idx) - 1, dtype=bool)
+        for k in range(len(idx) - 1):
+            if labels[k + 1] != self._location:
+                gap = doc.text[doc.offsets[idx[k]][1] : doc.offsets[idx[k + 1]][0]]
+                cut[k] = "\n" in gap
+        return cut
 
     def _finding(self, doc: _Doc, first: int, last: int, tag: int, score: float) -> Finding:
         start, end = _trim(

@@ -374,3 +374,16 @@ def test_bad_policy_file_exits_4_with_file_and_line(veil_cmd: Veil, tmp_path: Pa
         assert inproc.exit_code == 4, (command, inproc.output)
         assert f"{path}:6 field 'rules.EMAIL.operator'" in inproc.stderr
     assert not Path(out).exists()
+
+
+def test_redact_and_restore_through_pipes(veil_cmd: Veil) -> None:
+    """`-` as input and output: the text goes through stdout, the report to stderr."""
+    text = "Please ask Margaret O'Donnell (margaret.odonnell@example.org) to call back.\n"
+    red = veil_cmd("redact", "-", "-o", "-", "-p", "llm-prompt", stdin=text)
+    assert red.returncode == 0, red.stderr
+    assert "margaret.odonnell@example.org" not in red.stdout + red.stderr
+    assert re.search(r"<EMAIL_\d+>", red.stdout)
+    assert "EMAIL" in red.stderr  # the counts table, not mixed into the text
+    back = veil_cmd("restore", "-", "-o", "-", stdin=red.stdout)
+    assert back.returncode == 0, back.stderr
+    assert back.stdout == text

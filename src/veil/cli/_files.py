@@ -83,7 +83,11 @@ def redact(
     home: HomeOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON")] = False,
 ) -> None:
-    """Transform the personal data in PATH under POLICY and write the result to OUTPUT."""
+    """Transform the personal data in PATH under POLICY and write the result to OUTPUT.
+
+    PATH `-` reads text from standard input; OUTPUT `-` writes to standard output (the
+    report then goes to standard error): `cat ticket.txt | veil redact - -o - -p llm-prompt`.
+    """
     from veil._redactor import Redactor
 
     with errors_to_exit():
@@ -95,6 +99,12 @@ def redact(
             scope=scope,
             patterns_only=patterns_only,
         )
+        if str(path) == "-":
+            with redactor:
+                result = redactor.redact(sys.stdin.read())
+                _pipe(result.text, output)
+            console.print(counts_table("found, by data class", result.counts))
+            return
         with redactor, progress_bar(input_size(path)) as progress:
             report = redact_path(
                 path,
@@ -119,6 +129,18 @@ def redact(
     _print_report(report, as_json, title=f"redacted {path} -> {output}", root=path, run=run)
 
 
+def _pipe(text: str, output: Path) -> None:
+    """Write piped text to stdout (``-``) or atomically to a file."""
+    if str(output) == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    from veil.cli._detect import atomic_text
+
+    with atomic_text(output) as f:
+        f.write(text)
+
+
 def restore(
     path: PathArg,
     output: OutOpt,
@@ -131,12 +153,24 @@ def restore(
     Only whoever can read the data directory's key file can restore: that file is
     the authorisation (mode 0600). Unknown or erased placeholders are left as they are.
     """
+    if str(path) == "-":
+        with errors_to_exit(), open_existing_vault(home) as vault:
+            engine = RestoreEngine(vault, scope)
+            _pipe(engine.restore_text(sys.stdin.read()), output)
+        _restore_summary(engine, output)
+        return
     with errors_to_exit():
         input_size(path)  # a missing input is named before the vault is looked for
     with errors_to_exit(), open_existing_vault(home) as vault:
         engine = RestoreEngine(vault, scope)
         redact_path(path, output, engine, fields=split_fields(fields))
-    out.print(f"restored {engine.restored} values -> {output}")
+    _restore_summary(engine, output)
+
+
+def _restore_summary(engine: RestoreEngine, output: Path | None = None) -> None:
+    """Counts only; to stderr when the restored text itself went to stdout."""
+    where = console if output is None or str(output) == "-" else out
+    where.print(f"restored {engine.restored} values" + (f" -> {output}" if output else ""))
     if engine.unknown:
         console.print(
             f"[yellow]{engine.unknown} placeholders unknown to this vault/scope "
@@ -207,6 +241,9 @@ class RestoreEngine:
             ]
             for t in texts
         ]
+
+    def restore_text(self, text: str) -> str:
+        return self._one(text)
 
     def _one(self, text: str) -> str:
         result = self._restore(text, self._vault, self._scope)

@@ -170,3 +170,12 @@ def test_names_do_not_run_over_a_line_break_but_addresses_do() -> None:
     addr = "Ship to 903 Dora Creek Apt. 176\nSCHEIBBS, NO 14908"
     spans = [addr[f.start : f.end] for f in ner.detect(addr) if f.label.value == "LOCATION"]
     assert any("\n" in s for s in spans), spans  # one address over two lines stays one span
+
+
+def test_function_words_are_never_findings_alone() -> None:
+    from veil.detect._model import FUNCTION_WORDS, NerDetector
+
+    assert "us" not in FUNCTION_WORDS  # "US" is a country
+    text = "She said that Margaret O'Donnell and her team will call. But a reply is due."
+    for f in NerDetector().detect(text):
+        assert text[f.start : f.end].casefold() not in FUNCTION_WORDS, f

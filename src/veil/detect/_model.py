@@ -151,10 +151,11 @@ class NerDetector:
         starts = np.concatenate(([0], np.flatnonzero(breaks) + 1))
         ends = np.concatenate((starts[1:], [len(idx)]))
         means = np.add.reduceat(probs[idx], starts) / (ends - starts)
-        return [
+        found = (
             self._finding(doc, int(idx[a]), int(idx[b - 1]), int(tags[idx[a]]), float(m))
             for a, b, m in zip(starts.tolist(), ends.tolist(), means.tolist(), strict=True)
-        ]
+        )
+        return [f for f in found if doc.text[f.start : f.end].casefold() not in FUNCTION_WORDS]
 
     def _line_breaks(
         self, doc: _Doc, idx: npt.NDArray[np.intp], labels: npt.NDArray[np.int64]
@@ -204,6 +205,15 @@ def _tag_label(tag: str) -> Label | None:
 
 
 _EDGE = frozenset(" \t\r\n,;:!?\"'()[]{}<>“”‘’«»")
+
+
+# Closed-class words are never an entity on their own; the model occasionally tags one
+# ("She" as a person, "a" as a name) next to a real entity.
+FUNCTION_WORDS = frozenset(
+    "i me my you your he him his she her it its we our they them their this that these "  # noqa: SIM905 - a word list reads best as text
+    "those a an the and or but nor so yet if then than of in on at to for from by with "
+    "as into onto is am are was were be been being do does did has have had not no yes".split()
+)
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:

@@ -387,3 +387,17 @@ def test_redact_and_restore_through_pipes(veil_cmd: Veil) -> None:
     back = veil_cmd("restore", "-", "-o", "-", stdin=red.stdout)
     assert back.returncode == 0, back.stderr
     assert back.stdout == text
+
+
+def test_file_to_stdout_and_directory_refused(veil_cmd: Veil) -> None:
+    """`-o -` with a file input streams the result to stdout; nothing named '-' appears."""
+    src = veil_cmd.cwd / "note.txt"
+    src.write_text("Mail margaret.odonnell@example.org today.\n", "utf-8")
+    result = veil_cmd("redact", src, "-o", "-", "-p", "gdpr-strict")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Mail <EMAIL_")
+    assert "margaret.odonnell@example.org" not in result.stdout + result.stderr
+    assert not (veil_cmd.cwd / "-").exists()
+    refused = veil_cmd("redact", veil_cmd.cwd, "-o", "-", "-p", "gdpr-strict")
+    assert refused.returncode == 3
+    assert "takes one file" in refused.stderr

@@ -27,6 +27,7 @@ from veil.cli._common import (
     split_fields,
 )
 from veil.detect import Finding, Label
+from veil.errors import InputError
 from veil.io import input_size, redact_path, scan_path
 from veil.io._engine import TextOutcome
 
@@ -105,10 +106,10 @@ def redact(
                 _pipe(result.text, output)
             console.print(counts_table("found, by data class", result.counts))
             return
-        with redactor, progress_bar(input_size(path)) as progress:
+        with redactor, progress_bar(input_size(path)) as progress, _target(path, output) as dst:
             report = redact_path(
                 path,
-                output,
+                dst,
                 redactor,
                 fields=split_fields(fields),
                 encoding=encoding,
@@ -126,7 +127,32 @@ def redact(
         "scope": scope,
         "detectors": redactor.detector_version,
     }
-    _print_report(report, as_json, title=f"redacted {path} -> {output}", root=path, run=run)
+    _print_report(
+        report,
+        as_json,
+        title=f"redacted {path} -> {output}",
+        root=path,
+        run=run,
+        to=console if str(output) == "-" else out,
+    )
+
+
+@contextmanager
+def _target(path: Path, output: Path) -> Iterator[Path]:
+    """Where a file run writes: OUTPUT itself, or for `-o -` a temporary file whose bytes
+    then go to stdout (one input file only; a directory cannot be one stream)."""
+    if str(output) != "-":
+        yield output
+        return
+    if path.is_dir():
+        raise InputError("-o - (standard output) takes one file, not a directory", file=str(path))
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="veil-") as tmp:
+        dst = Path(tmp) / path.name
+        yield dst
+        sys.stdout.buffer.write(dst.read_bytes())
+        sys.stdout.flush()
 
 
 def _pipe(text: str, output: Path) -> None:
@@ -272,11 +298,13 @@ def _print_report(
     title: str,
     root: Path,
     run: dict[str, Any] | None = None,
+    to: Any = None,
 ) -> None:
+    to = to or out
     if as_json:
         import json
 
-        out.print_json(json.dumps({"run": run, **report.as_dict()} if run else report.as_dict()))
+        to.print_json(json.dumps({"run": run, **report.as_dict()} if run else report.as_dict()))
         return
     files = Table(title=title, title_justify="left")
     files.add_column("file", overflow="fold")  # a long path wraps; never cut to "..."
@@ -285,11 +313,11 @@ def _print_report(
     for entry in report.files:
         name = _shown(entry.path, root)
         files.add_row(name, entry.format, str(entry.records), str(sum(entry.counts.values())))
-    out.print(files)
+    to.print(files)
     for entry in report.files:
         for col in getattr(entry, "columns", None) or []:
             if col.kind != "clean":
                 label = col.label or "free text"
                 name = _shown(entry.path, root)
-                out.print(f"  {name} column [bold]{col.name}[/]: {col.kind} {label}")
-    out.print(counts_table("found, by data class", dict(Counter(report.totals))))
+                to.print(f"  {name} column [bold]{col.name}[/]: {col.kind} {label}")
+    to.print(counts_table("found, by data class", dict(Counter(report.totals))))

@@ -8,14 +8,13 @@ line aborts the run with its line number and leaves no partial file.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from veil.detect import Analyzer
 from veil.errors import InputError
+from veil.io._atomic import atomic_text
 
 BATCH = 32
 
@@ -76,23 +75,3 @@ def _batches(docs: Iterator[tuple[int, Any, str]]) -> Iterator[list[tuple[int, A
             batch = []
     if batch:
         yield batch
-
-
-class atomic_text:  # noqa: N801 - used like open()
-    """Write a text file via a temp file in the same directory, renamed on success only."""
-
-    def __init__(self, dst: Path) -> None:
-        self.dst = dst
-
-    def __enter__(self) -> IO[str]:
-        self.dst.parent.mkdir(parents=True, exist_ok=True)
-        fd, self.tmp = tempfile.mkstemp(dir=self.dst.parent, prefix=f".{self.dst.name}.")
-        self.f = os.fdopen(fd, "w", encoding="utf-8")
-        return self.f
-
-    def __exit__(self, exc_type: object, *rest: object) -> None:
-        self.f.close()
-        if exc_type is None:
-            os.replace(self.tmp, self.dst)
-        else:
-            os.unlink(self.tmp)

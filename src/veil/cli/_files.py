@@ -161,7 +161,7 @@ def _pipe(text: str, output: Path) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    from veil.cli._detect import atomic_text
+    from veil.io._atomic import atomic_text
 
     with atomic_text(output) as f:
         f.write(text)

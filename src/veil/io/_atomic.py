@@ -9,15 +9,16 @@ with mode 0600, so transformed output is private until the caller widens it.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TextIO
 
 from veil.errors import InputError
 
-__all__ = ["TEMP_SUFFIX", "atomic_output"]
+__all__ = ["TEMP_SUFFIX", "atomic_output", "atomic_text"]
 
 TEMP_SUFFIX = ".veil-tmp"
 
@@ -37,6 +38,16 @@ def atomic_output(dst: Path) -> Iterator[BinaryIO]:
             os.unlink(tmp)
         raise
     _fsync_dir(dst.parent)
+
+
+@contextlib.contextmanager
+def atomic_text(dst: Path) -> Iterator[TextIO]:
+    """``atomic_output`` as UTF-8 text."""
+    with atomic_output(dst) as raw:
+        text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+        yield text
+        text.flush()
+        text.detach()  # leave closing the binary stream to atomic_output
 
 
 def _temp_beside(dst: Path) -> tuple[int, str]:

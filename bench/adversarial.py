@@ -17,6 +17,7 @@ import json
 import os
 import random
 import shutil
+import string
 import subprocess
 import sys
 import time
@@ -79,7 +80,24 @@ CASES: dict[str, Callable[[], str]] = {
     "whitespace": lambda: _fill(" \t\n"),
     "plus_digits": lambda: _fill("+1 (555) "),
     "url_like": lambda: _fill("http://a."),
+    # found dense: a megabyte of findings stresses the merge, not the regexes
+    "case_list": lambda: "applications nos. " + _fill("1/11, "),
+    "dense_pii": lambda: _fill(
+        "Call +44 20 7946 0958 or mail a@b.co, SSN 123-45-6789, 3 December 2004. "
+    ),
+    "names_repeated": lambda: _fill("Dear Margaret O'Donnell, your order ships to Leeds. "),
+    # not repetitive and not language: each window is new to the model
+    "random_digits": lambda: _rand("0123456789 -", 4),
+    "random_printable": lambda: _rand(string.printable, 5),
+    "random_words": lambda: _random_words(),  # noqa: PLW0108 - defined below
 }
+
+
+def _random_words() -> str:
+    # prose-shaped, never repeating: what a megabyte of ordinary text costs
+    rng = random.Random(6)
+    vocab = [w.strip() for w in (ROOT / "README.md").read_text().split() if w.strip().isalpha()]
+    return " ".join(rng.choices(vocab, k=SIZE // 4))[:SIZE]
 
 
 def child(case: str, patterns_only: bool) -> None:

@@ -8,12 +8,14 @@ validators, context lookups, overlap resolution and the per-document budget.
 
 from __future__ import annotations
 
+import itertools
 import random
 import string
 import time
 
 import pytest
 
+from veil.detect import Analyzer
 from veil.detect._patterns import PatternDetector
 
 MB = 1_000_000
@@ -72,3 +74,26 @@ def test_one_megabyte_finishes_fast(detector: PatternDetector, name: str) -> Non
     elapsed = time.perf_counter() - start
     print(f"{name}: {len(text)} chars in {elapsed:.3f} s")
     assert elapsed < LIMIT_S
+
+
+# The full pipeline (patterns + model) on inputs full of findings: the merge of model
+# and pattern findings must stay near-linear. Half a megabyte each; a quadratic merge
+# took minutes here, the linear one about a second (the bar itself is in bench/).
+DENSE = {
+    "case_list": "applications nos. " + "1/11, " * (MB // 12),
+    "dense_pii": CASES["dense_pii"][: MB // 2],
+    "digit_space": CASES["digit_space"][: MB // 2],
+    "letter_at": CASES["letter_at"][: MB // 2],
+}
+DENSE_LIMIT_S = 20.0
+
+
+@pytest.mark.parametrize("name", list(DENSE))
+def test_full_pipeline_stays_linear_on_dense_findings(analyzer: Analyzer, name: str) -> None:
+    text = DENSE[name]
+    start = time.perf_counter()
+    found = analyzer.analyze(text)
+    elapsed = time.perf_counter() - start
+    print(f"{name}: {len(text)} chars, {len(found)} findings in {elapsed:.3f} s")
+    assert elapsed < DENSE_LIMIT_S
+    assert all(a.end <= b.start for a, b in itertools.pairwise(found))

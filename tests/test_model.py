@@ -179,3 +179,76 @@ def test_function_words_are_never_findings_alone() -> None:
     text = "She said that Margaret O'Donnell and her team will call. But a reply is due."
     for f in NerDetector().detect(text):
         assert text[f.start : f.end].casefold() not in FUNCTION_WORDS, f
+
+
+def test_readable_blanks_what_the_model_cannot_read_and_keeps_offsets() -> None:
+    from veil.detect._model import LONG_RUN, readable
+
+    prose = "Mail Margaret O'Donnell at m.odonnell@example.com about Leeds."
+    assert readable(prose) == prose
+    blob = "k" * LONG_RUN
+    text = f"token {blob} for Margaret"
+    view = readable(text)
+    assert len(view) == len(text)
+    assert view == text.replace(blob, " " * len(blob))
+    assert readable("x" * (LONG_RUN - 1)) == "x" * (LONG_RUN - 1)  # a long word is still read
+    mixed = "Mr. Жуков visited London.\nΠλατεία Συντάγματος 204\nBack in Leeds."
+    assert readable(mixed) == mixed  # a foreign name or street inside Latin prose is read
+    russian = "Жуков посетил Лондон в мае. " * 200
+    view = readable(russian)
+    assert len(view) == len(russian)
+    assert view.strip() == ""  # a text in a script the model never saw is not
+
+
+def test_hostile_megabytes_never_reach_the_model(
+    ner: NerDetector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[int] = []
+    run = ner._run
+    monkeypatch.setattr(ner, "_run", lambda inputs: calls.append(len(inputs)) or run(inputs))
+    for text in ("a@" * 500_000, "1." * 500_000, "QUJD" * 250_000, "Жж中文 " * 150_000):
+        assert ner.detect(text) == []
+    assert calls == []
+
+
+def test_a_word_gets_one_decision(ner: NerDetector) -> None:
+    """Word pieces ("123" "##4") share the word's most confident tag: one finding per
+    word at most, never two labels on the same span."""
+    text = "Card 4111 1111 1111 1111, ref 1234 5678, account 99887766 for McDonaldson."
+    spans = [(f.start, f.end) for f in ner.detect(text)]
+    assert len(spans) == len(set(spans)), spans
+    for start, end in spans:
+        assert start == 0 or not text[start - 1].isalnum()
+        assert end == len(text) or not text[end].isalnum()
+
+
+def test_edge_function_words_are_trimmed_unless_an_entity_continues() -> None:
+    from veil.detect._model import _trim
+
+    def trim(text: str, lead: bool = True, tail: bool = True) -> str:
+        return text[slice(*_trim(text, 0, len(text), lead, tail))]
+
+    assert trim("Viasat Broadcasting UK Ltd and") == "Viasat Broadcasting UK Ltd"
+    assert trim("Chief Executive Officer of") == "Chief Executive Officer"
+    assert trim("of London") == "London"
+    assert trim("Johnson and Johnson") == "Johnson and Johnson"
+    assert trim("the Hague") == "the Hague"
+    assert trim("Louis I") == "Louis I"  # only lowercase words are function words
+    # "Borough of" + "Southwark": a finding follows, so the preposition stays...
+    assert trim("Borough of", tail=False) == "Borough of"
+    # ...but a list's conjunction never belongs to a value
+    assert trim("Citigroup and", tail=False) == "Citigroup"
+
+
+def test_vectorised_shapes_equal_the_per_token_rule() -> None:
+    import random
+
+    from veil.detect._features import shape_ids, token_shape
+
+    rng = random.Random(3)
+    ner = NerDetector()
+    for _ in range(200):
+        text = "".join(rng.choice("aZ1 .-_'@Mx\n") for _ in range(rng.randint(0, 300)))
+        offsets = ner._tokenizer.encode(text, add_special_tokens=False).offsets
+        want = [token_shape(text[s:e]) for s, e in offsets]
+        assert shape_ids(text, offsets).tolist() == want

@@ -1,8 +1,8 @@
 """Detection: find personal data in text. Pure core: no network, no transformation.
 
-    analyzer = Analyzer.default()            # validated patterns + the shipped NER model
-    for f in analyzer.analyze(text):         # offsets, label, score, detector; never values
-        print(f.label, f.start, f.end, f.detector)
+analyzer = Analyzer.default()            # validated patterns + the shipped NER model
+for f in analyzer.analyze(text):         # offsets, label, score, detector; never values
+    print(f.label, f.start, f.end, f.detector)
 """
 
 from __future__ import annotations

@@ -154,12 +154,14 @@ def _outside(
     Returns (patterns after growth, model findings kept).
     """
     ends = [p.end for p in patterns]
+    starts = [p.start for p in patterns]
     absorbed: set[int] = set()
     grown: list[Finding] = []
     out: list[Finding] = []
     for f in model:
         lo = bisect.bisect_right(ends, f.start)
-        idx = [i for i in range(lo, len(patterns)) if patterns[i].start < f.end]
+        hi = bisect.bisect_left(starts, f.end, lo)  # sorted and disjoint: one slice overlaps
+        idx = list(range(lo, hi))
         hits = [patterns[i] for i in idx]
         if not hits:
             out.append(f)

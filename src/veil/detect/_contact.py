@@ -107,8 +107,10 @@ def _national(value: str, digits: str, regions: tuple[str, ...]) -> Verdict | No
         number = _parse(value, region)
         if number is None or not phonenumbers.is_valid_number(number):
             continue
+        if not grouped:
+            return accept(value, f"PHONE_{region}", bonus)
         national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
-        if not grouped or _groups(national) == _groups(value):
+        if _groups(national) == _groups(value):
             return accept(value, f"PHONE_{region}", bonus)
         first = first or region
     return accept(value, f"PHONE_{first}", bonus) if first else None

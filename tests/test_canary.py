@@ -170,6 +170,7 @@ def test_cli_never_prints_or_stores_canaries(veil_cmd: Veil, tmp_path: Path) -> 
 
     state = _state(veil_cmd.home)
     assert "vault.db" in state
+    assert "ledger.db" in state  # every run was recorded, and holds no canary either
     assert any(name.startswith("keys/") for name in state)
     for name, data in state.items():
         assert leaks(data) == [], f"{name} holds a canary"

@@ -173,7 +173,12 @@ def test_scan_prints_counts_never_values(veil_cmd: Veil) -> None:
     assert all(f["output"] is None for f in data["files"])
     for label, n in totals.items():  # the human table agrees with the JSON
         assert re.search(rf"│ {label}\s*│\s*{n} │", table.stdout), label
-    assert not veil_cmd.home.exists()  # scanning needs no keys and creates no state
+    # each scan is evidence of what was examined: one ledger entry, counts and hashes only
+    shown = veil_cmd("ledger", "show")
+    assert shown.returncode == 0, shown.stderr
+    lines = [line for line in shown.stdout.splitlines() if " scan " in line]
+    assert len(lines) == 2
+    assert f"EMAIL={totals['EMAIL']}" in lines[0]
 
 
 # --- veil detect ------------------------------------------------------------------------

@@ -21,8 +21,24 @@ from synth.docs import BUILDERS  # noqa: E402
 from synth.values import Pools  # noqa: E402
 
 N = 300
-HONORIFICS = ("Mr", "Ms", "Mrs", "Miss", "Dr", "Herr", "Frau", "M.", "Mme", "Madame", "Monsieur",
-              "Sr.", "Sra.", "D.", "Dña.", "Dra.")
+HONORIFICS = (
+    "Mr",
+    "Ms",
+    "Mrs",
+    "Miss",
+    "Dr",
+    "Herr",
+    "Frau",
+    "M.",
+    "Mme",
+    "Madame",
+    "Monsieur",
+    "Sr.",
+    "Sra.",
+    "D.",
+    "Dña.",
+    "Dra.",
+)
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +54,7 @@ def test_schema_and_spans(docs):
             assert set(e) == {"start", "end", "label"}
             assert e["label"] in slots.LABELS
             assert last_end <= e["start"] < e["end"] <= len(text), (d["id"], e)
-            span = text[e["start"]:e["end"]]
+            span = text[e["start"] : e["end"]]
             assert span, d["id"]
             assert span == span.strip(), (d["id"], span)
             last_end = e["end"]
@@ -81,11 +97,20 @@ def test_mix_of_domains_languages_and_negatives(docs):
 
 
 def test_negative_words_are_never_labelled(docs):
-    hard_neg = {"Monday standup", "Rechnung", "Kundendienst", "Bestellung", "Customer Success",
-                "support team", "Resolved", "Premium", "Dark Mode"}
+    hard_neg = {
+        "Monday standup",
+        "Rechnung",
+        "Kundendienst",
+        "Bestellung",
+        "Customer Success",
+        "support team",
+        "Resolved",
+        "Premium",
+        "Dark Mode",
+    }
     for d in docs:
         for e in d["entities"]:
-            assert d["text"][e["start"]:e["end"]] not in hard_neg
+            assert d["text"][e["start"] : e["end"]] not in hard_neg
 
 
 def test_titled_person_is_one_span():

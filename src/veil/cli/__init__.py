@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from veil.cli import _files, _policy
+from veil.cli import _files, _ledger, _lineage, _policy
 from veil.cli._common import PatternsOnlyOpt, errors_to_exit, out
 
 app = typer.Typer(
@@ -22,6 +22,8 @@ app.command("redact")(_files.redact)
 app.command("restore")(_files.restore)
 app.command("forget")(_files.forget)
 app.add_typer(_policy.app, name="policy")
+app.add_typer(_ledger.app, name="ledger")
+app.add_typer(_lineage.app, name="lineage")
 
 
 @app.command("detect")

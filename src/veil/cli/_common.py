@@ -17,7 +17,15 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from veil.errors import ConfigError, DetectionError, InputError, PolicyError, VeilError
+from veil.errors import (
+    ConfigError,
+    DetectionError,
+    InputError,
+    KeyMissing,
+    LedgerTampered,
+    PolicyError,
+    VeilError,
+)
 
 # soft_wrap: an error line ("file:line: reason") must stay one line for grep and CI logs.
 console = Console(stderr=True, soft_wrap=True)
@@ -51,7 +59,9 @@ EXIT_CODES: dict[type[VeilError], int] = {
     InputError: 3,
     PolicyError: 4,
     ConfigError: 2,
+    KeyMissing: 2,
     DetectionError: 5,
+    LedgerTampered: 6,
 }
 
 

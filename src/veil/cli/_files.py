@@ -55,19 +55,25 @@ def scan(
     fields: FieldsOpt = None,
     encoding: EncodingOpt = "utf-8",
     patterns_only: PatternsOnlyOpt = False,
+    home: HomeOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON")] = False,
 ) -> None:
     """Report what personal data PATH holds: counts by class, file and column (never values)."""
     from veil._redactor import Scanner
+    from veil.ledger import Action
 
-    with errors_to_exit(), progress_bar(input_size(path)) as progress:
+    with errors_to_exit():
+        size = input_size(path)  # a missing input is named before any state is created
+        scanner = Scanner(patterns_only=patterns_only)
+    with errors_to_exit(), recorder(home) as record, progress_bar(size) as progress:
         report = scan_path(
             path,
-            Scanner(patterns_only=patterns_only),
+            scanner,
             fields=split_fields(fields),
             encoding=encoding,
             progress=progress,
         )
+        record(scanner.analyzer.version).run(Action.SCAN, report)
     _print_report(report, as_json, title=f"scan of {path}", root=path)
 
 
@@ -77,6 +83,9 @@ def redact(
     policy: PolicyOpt,
     purpose: Annotated[str | None, typer.Option(help="Purpose the data is used for")] = None,
     destination: Annotated[str | None, typer.Option(help="Where the output goes")] = None,
+    jurisdiction: Annotated[
+        str | None, typer.Option(help="Legal jurisdiction of the processing (recorded)")
+    ] = None,
     scope: ScopeOpt = "default",
     fields: FieldsOpt = None,
     encoding: EncodingOpt = "utf-8",
@@ -90,8 +99,9 @@ def redact(
     report then goes to standard error): `cat ticket.txt | veil redact - -o - -p llm-prompt`.
     """
     from veil._redactor import Redactor
+    from veil.ledger import Action
 
-    with errors_to_exit():
+    with errors_to_exit():  # a bad policy is refused before any key or ledger is created
         redactor = Redactor(
             policy,
             home=home,
@@ -100,9 +110,20 @@ def redact(
             scope=scope,
             patterns_only=patterns_only,
         )
+    with errors_to_exit(), recorder(home) as record:
+        run = {
+            "policy": redactor.policy,
+            "purpose": purpose,
+            "destination": destination,
+            "jurisdiction": jurisdiction,
+        }
         if str(path) == "-":
             with redactor:
-                result = redactor.redact(sys.stdin.read())
+                data = sys.stdin.read()
+                result = redactor.redact(data)
+                record(redactor.detector_version).text(
+                    Action.REDACT, data.encode(), result.text.encode(), counts=result.counts, **run
+                )
                 _pipe(result.text, output)
             console.print(counts_table("found, by data class", result.counts))
             return
@@ -115,6 +136,9 @@ def redact(
                 encoding=encoding,
                 progress=progress,
             )
+            # recorded before a piped result is released (_target streams it on exit)
+            outputs = {f.path: Path(f.output) for f in report.files if f.output}
+            record(redactor.detector_version).run(Action.REDACT, report, outputs=outputs, **run)
     pol = redactor.policy
     console.print(
         f"policy {pol.policy_id} {pol.content_hash}  detectors {redactor.detector_version}"
@@ -179,17 +203,23 @@ def restore(
     Only whoever can read the data directory's key file can restore: that file is
     the authorisation (mode 0600). Unknown or erased placeholders are left as they are.
     """
+    from veil.ledger import Action
+
     if str(path) == "-":
-        with errors_to_exit(), open_existing_vault(home) as vault:
+        with errors_to_exit(), open_existing_vault(home) as vault, recorder(home) as record:
             engine = RestoreEngine(vault, scope)
-            _pipe(engine.restore_text(sys.stdin.read()), output)
+            data = sys.stdin.read()
+            text = engine.restore_text(data)
+            record().text(Action.RESTORE, data.encode(), text.encode(), counts=engine.counts())
+            _pipe(text, output)
         _restore_summary(engine, output)
         return
     with errors_to_exit():
         input_size(path)  # a missing input is named before the vault is looked for
-    with errors_to_exit(), open_existing_vault(home) as vault:
+    with errors_to_exit(), open_existing_vault(home) as vault, recorder(home) as record:
         engine = RestoreEngine(vault, scope)
-        redact_path(path, output, engine, fields=split_fields(fields))
+        report = redact_path(path, output, engine, fields=split_fields(fields))
+        record().run(Action.RESTORE, report, counts=engine.counts())
     _restore_summary(engine, output)
 
 
@@ -221,8 +251,15 @@ def forget(
         if not sys.stdin.isatty()
         else typer.prompt("value to forget", hide_input=True)
     )
-    with errors_to_exit(), open_existing_vault(home) as vault:
+    from veil.ledger import Action
+
+    with errors_to_exit(), open_existing_vault(home) as vault, recorder(home) as record:
         n = vault.forget(value, label=label, scope=scope)
+        rec = record()
+        subject = rec.ledger.keyed(f"{label or '*'}:{value}")
+        rec.append(
+            Action.ERASE, subject=subject, counts={"erased": n}, reasons=[f"scope={scope or '*'}"]
+        )
     out.print(f"erased {n} vault entr{'y' if n == 1 else 'ies'}")
 
 
@@ -241,6 +278,17 @@ def open_existing_vault(home: Path | None) -> Any:
     if not (root / "vault.db").exists():
         raise ConfigError(f"no vault in {root}: pass the --home (or VEIL_HOME) used by veil redact")
     return Vault.open(root, KeyRing.open(root))
+
+
+@contextmanager
+def recorder(home: Path | None) -> Iterator[Callable[..., Any]]:
+    """The run's ledger, opened before any work so a broken ledger stops the run first;
+    yields ``record(detectors=None) -> Recorder``."""
+    from veil.ledger import Ledger
+    from veil.ledger._record import Recorder
+
+    with Ledger.open(home) as ledger:
+        yield lambda detectors=None: Recorder(ledger, detectors=detectors)
 
 
 class RestoreEngine:
@@ -270,6 +318,9 @@ class RestoreEngine:
 
     def restore_text(self, text: str) -> str:
         return self._one(text)
+
+    def counts(self) -> dict[str, int]:
+        return {"restored": self.restored, "unknown": self.unknown}
 
     def _one(self, text: str) -> str:
         result = self._restore(text, self._vault, self._scope)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Literal, NoReturn, Protocol, cast
 
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
@@ -27,13 +28,15 @@ from veil.errors import KeyMissing
 __all__ = ["KEY_SIZE", "PURPOSES", "FpeCipher", "KeyRing", "Purpose"]
 
 KEY_SIZE = 32
-Purpose = Literal["hash", "pseudonym-index", "fpe", "vault"]
+Purpose = Literal["hash", "pseudonym-index", "fpe", "vault", "ledger-ref", "ledger-signing"]
 # Which primitive each purpose key may feed: a key is never used for two kinds of primitive.
 PURPOSES: dict[str, str] = {
     "hash": "hmac",
     "pseudonym-index": "hmac",
     "fpe": "fpe",
     "vault": "aead",
+    "ledger-ref": "hmac",  # keyed hashes of names and data subjects in ledger entries
+    "ledger-signing": "ed25519",  # the ledger's checkpoint signing key
 }
 _FPE_TWEAK_LEN = 7  # FF3-1 takes a 56-bit tweak (NIST SP 800-38G Rev. 1)
 
@@ -80,6 +83,10 @@ class KeyRing:
     def aead(self, purpose: Purpose) -> AESGCM:
         """An AES-256-GCM object keyed for ``purpose`` (``vault``)."""
         return AESGCM(self._key(purpose, "aead"))
+
+    def signing_key(self, purpose: Purpose) -> Ed25519PrivateKey:
+        """An Ed25519 key derived for ``purpose`` (``ledger-signing``); its seed never leaves."""
+        return Ed25519PrivateKey.from_private_bytes(self._key(purpose, "ed25519"))
 
     def fpe(self, context: bytes = b"") -> FpeCipher:
         """An FF3-1 cipher over decimal digits; ``context`` selects the tweak (e.g. a label)."""

@@ -1,0 +1,217 @@
+"""`veil ledger ...`: verify the log, prove entries, export and check evidence bundles."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from veil.cli._common import HomeOpt, console, errors_to_exit, out
+from veil.errors import ConfigError, InputError, KeyMissing
+
+app = typer.Typer(help="The tamper-evident ledger: verify, prove, export.", no_args_is_help=True)
+
+KeyOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--key",
+        help="Verifier key to pin (name+hash+base64, from `veil ledger key`); repeatable",
+    ),
+]
+OutOpt = Annotated[Path, typer.Option("--output", "-o", help="Bundle file; - for stdout")]
+
+
+def _store(home: Path | None):  # type: ignore[no-untyped-def]
+    from veil.home import resolve_home
+    from veil.ledger._ledger import ledger_url
+    from veil.ledger._store import open_store
+
+    url = ledger_url(resolve_home(home))
+    if not url.startswith("postgres") and not Path(url).is_file():
+        raise ConfigError(f"no ledger at {url}: nothing has been recorded in this data directory")
+    return open_store(url)
+
+
+def _own_ledger(home: Path | None):  # type: ignore[no-untyped-def]
+    """The data directory's ledger with its existing key (a missing key is never minted here:
+    a new key could not sign for the old log anyway)."""
+    from veil.home import resolve_home
+    from veil.ledger import Ledger
+
+    root = resolve_home(home)
+    if not (root / "keys" / "master.key").is_file():
+        raise KeyMissing(
+            f"no key file in {root}/keys: pass the log's verifier key with --key "
+            "(ask its owner for `veil ledger key`)"
+        )
+    return Ledger.open(root)
+
+
+def _local_vkey(home: Path | None) -> str:
+    """The verifier key of this data directory's own key file."""
+    with _own_ledger(home) as ledger:
+        return str(ledger.vkey)
+
+
+def _verifiers(keys: list[str] | None, home: Path | None) -> list:  # type: ignore[type-arg]
+    from veil.ledger._note import NoteVerifier
+
+    try:
+        return [NoteVerifier.from_vkey(k) for k in (keys or [_local_vkey(home)])]
+    except ValueError as exc:
+        raise InputError(f"unusable --key: {exc}") from None
+
+
+@app.command("verify")
+def verify(
+    home: HomeOpt = None,
+    key: KeyOpt = None,
+    checkpoint: Annotated[
+        list[Path] | None,
+        typer.Option("--checkpoint", help="A signed checkpoint kept elsewhere (witness, bundle)"),
+    ] = None,
+) -> None:
+    """Recompute the whole log and check every signed checkpoint; name the first bad entry."""
+    from veil.ledger._verify import verify_log
+
+    with errors_to_exit():
+        store = _store(home)
+        try:
+            verifiers = _verifiers(key, home)
+            pinned = [_read(p) for p in checkpoint or []]
+            report = verify_log(store, verifiers, pinned=pinned)
+        finally:
+            store.close()
+    out.print(
+        f"ok: {report.size} entries, {report.checkpoints} signed checkpoints"
+        + (f", {report.pinned} pinned checkpoints" if report.pinned else "")
+        + f", root {report.root.hex()}"
+    )
+    if report.origin:
+        out.print(f"origin {report.origin}")
+
+
+@app.command("key")
+def key(home: HomeOpt = None) -> None:
+    """Print this data directory's verifier key, for auditors to pin with --key."""
+    with errors_to_exit():
+        out.print(_local_vkey(home))
+
+
+@app.command("checkpoint")
+def checkpoint(home: HomeOpt = None) -> None:
+    """Print the latest signed checkpoint (save it elsewhere: a witness of the log's state)."""
+    with errors_to_exit():
+        _store(home).close()
+        with _own_ledger(home) as ledger:
+            note, _ = ledger.checkpoint()
+    sys.stdout.write(note)
+
+
+@app.command("proof")
+def proof(
+    index: Annotated[int, typer.Argument(help="Entry index (from `veil ledger show`)")],
+    output: OutOpt = Path("-"),
+    home: HomeOpt = None,
+) -> None:
+    """Write an evidence bundle proving one entry: entry, inclusion proof, checkpoint, key."""
+    with errors_to_exit():
+        _write(_export(home, lambda ledger: [index]), output)
+
+
+@app.command("export")
+def export(
+    output: OutOpt,
+    since: Annotated[str | None, typer.Option(help="Entries at or after this ISO time")] = None,
+    dataset: Annotated[
+        str | None, typer.Option(help="Entries that read or wrote this dataset (sha256)")
+    ] = None,
+    home: HomeOpt = None,
+) -> None:
+    """Write an evidence bundle of the selected entries (all entries without filters)."""
+    from veil.ledger._ledger import Ledger
+
+    def select(ledger: Ledger) -> list[int]:
+        chosen = set(range(ledger.tree().size))
+        if since:
+            chosen &= set(ledger.store.indices_since(since))
+        if dataset:
+            chosen &= {i for i, _ in ledger.store.indices_for(dataset.lower())}
+        return sorted(chosen)
+
+    with errors_to_exit():
+        bundle = _export(home, select)
+        _write(bundle, output)
+    console.print(f"{len(bundle['entries'])} entries, checkpoint of size {bundle['tree_size']}")
+
+
+@app.command("verify-bundle")
+def verify_bundle(
+    bundle: Annotated[Path, typer.Argument(help="A bundle from `veil ledger proof/export`")],
+    key: KeyOpt = None,
+) -> None:
+    """Check a bundle offline (no database): entries, proofs, checkpoint signature."""
+    from veil.ledger._bundle import verify_bundle as check
+
+    with errors_to_exit():
+        try:
+            report = check(_read(bundle), key or [])
+        except InputError as exc:
+            raise InputError(exc.reason, file=str(bundle), field=exc.field) from None
+    out.print(
+        f"ok: {report.entries} entries included in {report.origin} at size {report.size}, "
+        f"signed by {report.key}"
+    )
+    if not report.key_pinned:
+        console.print(
+            "warning: checked against the key inside the bundle itself; pin the log's key "
+            "with --key to know who signed it"
+        )
+
+
+@app.command("show")
+def show(
+    tail: Annotated[int, typer.Option(help="Show the last N entries")] = 20,
+    home: HomeOpt = None,
+) -> None:
+    """List recent entries: index, time, action, counts (entries never hold raw values)."""
+    with errors_to_exit():
+        store = _store(home)
+        try:
+            top = store.max_index()
+            rows = list(store.entries(max(0, top + 1 - tail)))
+        finally:
+            store.close()
+    for row in rows:
+        event = json.loads(row.body)
+        counts = ",".join(f"{k}={v}" for k, v in sorted(event.get("counts", {}).items()))
+        out.print(f"{row.idx:>8}  {row.time}  {row.action:<13} {counts}", highlight=False)
+
+
+def _export(home: Path | None, select):  # type: ignore[no-untyped-def]
+    _store(home).close()
+    with _own_ledger(home) as ledger:
+        return ledger.export(select(ledger))
+
+
+def _write(bundle: dict, output: Path) -> None:  # type: ignore[type-arg]
+    from veil.io._atomic import atomic_text
+
+    text = json.dumps(bundle, indent=1, ensure_ascii=False) + "\n"
+    if str(output) == "-":
+        sys.stdout.write(text)
+        return
+    with atomic_text(output) as fh:
+        fh.write(text)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(
+            f"cannot read: {getattr(exc, 'strerror', None) or exc}", file=str(path)
+        ) from None

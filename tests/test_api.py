@@ -16,6 +16,7 @@ import veil.errors
 import veil.hazmat
 import veil.io
 import veil.keys
+import veil.ledger
 import veil.policy
 import veil.transform
 from veil import Analyzer, Finding, Label, Redactor
@@ -91,6 +92,18 @@ PUBLIC = {
         "VeilError",
     ],
     veil.hazmat: ["export_key", "keyring_from_bytes"],
+    veil.ledger: [
+        "Action",
+        "Artifact",
+        "BundleReport",
+        "Event",
+        "Ledger",
+        "PolicyRef",
+        "Receipt",
+        "VerifyReport",
+        "verify_bundle",
+        "verify_log",
+    ],
 }
 
 

@@ -328,3 +328,43 @@ def test_unpinned_bundle_says_so(ledger: Ledger) -> None:
     ledger.append(_event(1))
     report = verify_bundle(json.dumps(ledger.prove(0)))
     assert report.key_pinned is False
+
+
+# --- witnesses ---------------------------------------------------------------------------
+
+
+def test_a_witness_cosigns_growth_and_refuses_forks_and_rollbacks(
+    home: Path, tmp_path: Path
+) -> None:
+    from veil.ledger._note import CosignatureVerifier
+    from veil.ledger._witness import Witness
+
+    witness = Witness(tmp_path / "witness")
+    with Ledger.open(home) as ledger:
+        ledger.append_many([_event(i) for i in range(5)])
+        first, _ = ledger.checkpoint()
+        cosigned = witness.cosign(first, ledger.vkey)
+        assert cosigned.startswith(first)
+        assert "— veil.witness/" in cosigned
+        ledger.append_many([_event(i) for i in range(5, 9)])
+        second, cp = ledger.checkpoint()
+        with pytest.raises(LedgerTampered, match="does not extend"):
+            witness.cosign(second, ledger.vkey)  # growth needs a consistency proof
+        proof = ledger.tree().consistency_proof(5, cp.size)
+        later = witness.cosign(second, ledger.vkey, proof)
+        with pytest.raises(LedgerTampered, match="rollback"):
+            witness.cosign(first, ledger.vkey)
+        signer = _own_signer(home)
+        forked = sign_note(Checkpoint(signer.name, 9, b"\x01" * 32).body(), [signer])
+        with pytest.raises(LedgerTampered, match="fork"):
+            witness.cosign(forked, ledger.vkey)
+        with pytest.raises(LedgerTampered):  # a note by someone else's key is not cosigned
+            witness.cosign(sign_note(first.split("\n\n")[0] + "\n", [_signer("x")]), ledger.vkey)
+
+    store = SqliteStore(home / "ledger.db")
+    wkey = CosignatureVerifier.from_vkey(witness.vkey)
+    verifier = _own_signer(home).verifier()
+    report = verify_log(store, [verifier], pinned=[later], witnesses=[wkey])
+    assert report.pinned == 1
+    with pytest.raises(LedgerTampered, match="lacks a cosignature"):
+        verify_log(store, [verifier], pinned=[second], witnesses=[wkey])

@@ -73,8 +73,13 @@ def verify(
         list[Path] | None,
         typer.Option("--checkpoint", help="A signed checkpoint kept elsewhere (witness, bundle)"),
     ] = None,
+    witness: Annotated[
+        list[str] | None,
+        typer.Option("--witness", help="Witness key every --checkpoint must be cosigned by"),
+    ] = None,
 ) -> None:
     """Recompute the whole log and check every signed checkpoint; name the first bad entry."""
+    from veil.ledger._note import CosignatureVerifier
     from veil.ledger._verify import verify_log
 
     with errors_to_exit():
@@ -82,7 +87,13 @@ def verify(
         try:
             verifiers = _verifiers(key, home)
             pinned = [_read(p) for p in checkpoint or []]
-            report = verify_log(store, verifiers, pinned=pinned)
+            try:
+                witnesses = [CosignatureVerifier.from_vkey(w) for w in witness or []]
+            except ValueError as exc:
+                raise InputError(f"unusable --witness: {exc}") from None
+            if witnesses and not pinned:
+                raise InputError("--witness checks --checkpoint notes: pass at least one")
+            report = verify_log(store, verifiers, pinned=pinned, witnesses=witnesses)
         finally:
             store.close()
     out.print(
@@ -109,6 +120,78 @@ def checkpoint(home: HomeOpt = None) -> None:
         with _own_ledger(home) as ledger:
             note, _ = ledger.checkpoint()
     sys.stdout.write(note)
+
+
+@app.command("consistency")
+def consistency(
+    old_size: Annotated[int, typer.Argument(help="Size of an earlier checkpoint")],
+    output: OutOpt = Path("-"),
+    home: HomeOpt = None,
+) -> None:
+    """Write a consistency proof from OLD_SIZE to the latest checkpoint (RFC 9162), for a
+    witness to check that the log only grew."""
+    import base64
+
+    with errors_to_exit():
+        _store(home).close()
+        with _own_ledger(home) as ledger:
+            note, cp = ledger.checkpoint()
+            if not 0 <= old_size <= cp.size:
+                raise InputError(f"OLD_SIZE must be 0..{cp.size}", field="OLD_SIZE")
+            proof = ledger.tree().consistency_proof(old_size, cp.size)
+        _write(
+            {
+                "old_size": old_size,
+                "checkpoint": note,
+                "proof": [base64.b64encode(h).decode() for h in proof],
+            },
+            output,
+        )
+
+
+@app.command("cosign")
+def cosign(
+    note: Annotated[Path, typer.Argument(help="A checkpoint from `veil ledger checkpoint`")],
+    log_key: Annotated[str, typer.Option("--log-key", help="The log's verifier key")],
+    output: OutOpt = Path("-"),
+    proof: Annotated[
+        Path | None, typer.Option(help="`veil ledger consistency` output from the last size")
+    ] = None,
+    home: HomeOpt = None,
+) -> None:
+    """As a witness (this data directory's witness key): cosign NOTE if it extends the last
+    checkpoint of that log this witness cosigned; refuse forks and rollbacks."""
+    import base64
+
+    from veil.ledger._witness import Witness
+
+    with errors_to_exit():
+        hashes = []
+        if proof is not None:
+            try:
+                hashes = [base64.b64decode(h) for h in json.loads(_read(proof))["proof"]]
+            except (ValueError, KeyError, TypeError):
+                raise InputError("not a consistency proof", file=str(proof)) from None
+        try:
+            cosigned = Witness(home).cosign(_read(note), log_key, hashes)
+        except ValueError as exc:
+            raise InputError(f"unusable --log-key: {exc}") from None
+        if str(output) == "-":
+            sys.stdout.write(cosigned)
+        else:
+            from veil.io._atomic import atomic_text
+
+            with atomic_text(output) as fh:
+                fh.write(cosigned)
+
+
+@app.command("witness-key")
+def witness_key(home: HomeOpt = None) -> None:
+    """Print this data directory's witness key (for `veil ledger verify --witness`)."""
+    from veil.ledger._witness import Witness
+
+    with errors_to_exit():
+        out.print(Witness(home).vkey)
 
 
 @app.command("proof")

@@ -28,7 +28,9 @@ from veil.errors import KeyMissing
 __all__ = ["KEY_SIZE", "PURPOSES", "FpeCipher", "KeyRing", "Purpose"]
 
 KEY_SIZE = 32
-Purpose = Literal["hash", "pseudonym-index", "fpe", "vault", "ledger-ref", "ledger-signing"]
+Purpose = Literal[
+    "hash", "pseudonym-index", "fpe", "vault", "ledger-ref", "ledger-signing", "ledger-witness"
+]
 # Which primitive each purpose key may feed: a key is never used for two kinds of primitive.
 PURPOSES: dict[str, str] = {
     "hash": "hmac",
@@ -37,6 +39,7 @@ PURPOSES: dict[str, str] = {
     "vault": "aead",
     "ledger-ref": "hmac",  # keyed hashes of names and data subjects in ledger entries
     "ledger-signing": "ed25519",  # the ledger's checkpoint signing key
+    "ledger-witness": "ed25519",  # this directory's key as a witness of other logs
 }
 _FPE_TWEAK_LEN = 7  # FF3-1 takes a 56-bit tweak (NIST SP 800-38G Rev. 1)
 

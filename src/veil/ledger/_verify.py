@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from veil.errors import LedgerTampered
 from veil.ledger._merkle import Tree, leaf_hash
-from veil.ledger._note import Checkpoint, NoteVerifier, open_note
+from veil.ledger._note import Checkpoint, NoteVerifier, Verifier, open_note
 from veil.ledger._store import Store
 
 __all__ = ["VerifyReport", "verify_log"]
@@ -37,12 +37,14 @@ def verify_log(
     verifiers: Sequence[NoteVerifier],
     *,
     pinned: Sequence[str] = (),
+    witnesses: Sequence[Verifier] = (),
     progress: Callable[[int], None] | None = None,
 ) -> VerifyReport:
     """Verify ``store`` end to end. ``pinned`` are checkpoint notes kept elsewhere (a
-    witness, an earlier bundle): the log must still contain exactly what they committed to."""
+    witness, an earlier bundle): the log must still contain exactly what they committed to;
+    with ``witnesses``, each pinned note must also carry every one's valid cosignature."""
     signed = _checkpoints(store, verifiers)
-    outside = [_open(note, verifiers, "pinned checkpoint") for note in pinned]
+    outside = [_pinned(note, verifiers, witnesses) for note in pinned]
     targets = _targets([cp for _, cp in signed] + outside)
     _monotonic(signed)
     tree = _rebuild(store, targets, progress)
@@ -62,6 +64,20 @@ def _open(note: str, verifiers: Sequence[NoteVerifier], what: str) -> Checkpoint
     except LedgerTampered as exc:
         raise LedgerTampered(f"{what}: {exc}") from None
     return Checkpoint.parse(text)
+
+
+def _pinned(
+    note: str, verifiers: Sequence[NoteVerifier], witnesses: Sequence[Verifier]
+) -> Checkpoint:
+    cp = _open(note, verifiers, "pinned checkpoint")
+    if witnesses:
+        _, names = open_note(note, [*verifiers, *witnesses])
+        absent = [w.name for w in witnesses if w.name not in names]
+        if absent:
+            raise LedgerTampered(
+                f"pinned checkpoint of size {cp.size} lacks a cosignature by {absent[0]}"
+            )
+    return cp
 
 
 def _checkpoints(store: Store, verifiers: Sequence[NoteVerifier]) -> list[tuple[int, Checkpoint]]:

@@ -49,7 +49,7 @@ class Witness:
         cp = Checkpoint.parse(text)
         seen = self._seen().get(cp.origin)
         if seen is not None:
-            self._extends(cp, int(seen["size"]), base64.b64decode(seen["root"]), proof or [])
+            self._extends(cp, int(seen["size"]), base64.b64decode(str(seen["root"])), proof or [])
         cosigned = note + self._signer.sign(text)
         self._remember(cp)
         return cosigned
@@ -65,10 +65,10 @@ class Witness:
                 "witness cosigned (fork), or the consistency proof is missing or wrong"
             ) from None
 
-    def _seen(self) -> dict[str, dict[str, object]]:
+    def _seen(self) -> dict[str, dict[str, int | str]]:
         if not self._state.exists():
             return {}
-        data: dict[str, dict[str, object]] = json.loads(self._state.read_text("utf-8"))
+        data: dict[str, dict[str, int | str]] = json.loads(self._state.read_text("utf-8"))
         return data
 
     def _remember(self, cp: Checkpoint) -> None:

@@ -368,3 +368,33 @@ def test_a_witness_cosigns_growth_and_refuses_forks_and_rollbacks(
     assert report.pinned == 1
     with pytest.raises(LedgerTampered, match="lacks a cosignature"):
         verify_log(store, [verifier], pinned=[second], witnesses=[wkey])
+
+
+def test_a_redactor_with_a_ledger_records_every_call_before_returning(home: Path) -> None:
+    import hashlib
+
+    from veil import Redactor
+
+    text = "Mail jane.doe@example.com about the refund."
+    with Ledger.open(home) as ledger, Redactor("llm-prompt", home=home, ledger=ledger) as r:
+        out = r.redact_batch([text, "nothing here"])
+        r.restore(out[0].text)
+        events = [json.loads(row.body) for row in ledger.store.entries()]
+    assert [e["action"] for e in events] == ["redact", "restore"]
+    first = events[0]
+    assert first["counts"] == {"EMAIL": 1}
+    assert first["inputs"][0]["sha256"] == hashlib.sha256(text.encode()).hexdigest()
+    assert first["outputs"][0]["sha256"] == hashlib.sha256(out[0].text.encode()).hexdigest()
+    assert len(first["inputs"]) == 2
+    assert first["policy"]["id"].startswith("llm-prompt@")
+    assert events[1]["counts"] == {"restored": 1, "unknown": 0}
+    assert b"jane.doe" not in (home / "ledger.db").read_bytes()
+
+
+def test_a_redactor_whose_ledger_fails_returns_nothing(home: Path) -> None:
+    from veil import Redactor
+
+    ledger = Ledger.open(home)
+    ledger.close()  # a closed ledger refuses appends: the redaction must not come out
+    with Redactor("llm-prompt", home=home, ledger=ledger) as r, pytest.raises(ConfigError):
+        r.redact("Mail jane.doe@example.com")

@@ -13,13 +13,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from veil.detect._analyzer import Analyzer
 from veil.detect._types import Finding, Label
 from veil.home import resolve_home
 from veil.io._engine import TextOutcome
 from veil.keys import KeyRing
+from veil.ledger._event import Action
 from veil.policy import Policy, load_policy
+
+if TYPE_CHECKING:
+    from veil.ledger import Ledger
 from veil.transform import (
     Operator,
     OperatorContext,
@@ -70,8 +75,11 @@ class Redactor:
         destination: str | None = None,
         scope: str = "default",
         patterns_only: bool = False,
+        ledger: Ledger | None = None,
     ) -> None:
         self.policy = policy if isinstance(policy, Policy) else load_policy(policy)
+        self._ledger = ledger  # when given, every call is recorded before its result returns
+        self._run = {"purpose": purpose, "destination": destination}
         self.home = resolve_home(home)
         rules = self.policy.rule_table(purpose=purpose, destination=destination)
         self._operators: dict[Label, Operator] = {
@@ -100,7 +108,28 @@ class Redactor:
 
     def redact_batch(self, texts: Sequence[str]) -> list[Redaction]:
         found = self.analyzer.analyze_batch(texts)
-        return [self._apply(text, fs) for text, fs in zip(texts, found, strict=True)]
+        done = [self._apply(text, fs) for text, fs in zip(texts, found, strict=True)]
+        if self._ledger is not None:  # fail closed: no record, no result
+            counts: Counter[str] = Counter()
+            for r in done:
+                counts.update(r.counts)
+            self._record("redact", texts, [r.text for r in done], dict(counts))
+        return done
+
+    def _record(
+        self, action: str, before: Sequence[str], after: Sequence[str], counts: dict[str, int]
+    ) -> None:
+        from veil.ledger._record import Recorder, text_artifacts
+
+        assert self._ledger is not None
+        Recorder(self._ledger, detectors=self.detector_version).append(
+            Action(action),
+            inputs=text_artifacts(before),
+            outputs=text_artifacts(after),
+            counts=counts,
+            policy=self.policy,
+            **self._run,
+        )
 
     def _apply(self, text: str, findings: list[Finding]) -> Redaction:
         result = transform(text, findings, self._operators.__getitem__, self._ctx)
@@ -108,7 +137,11 @@ class Redactor:
 
     def restore(self, text: str) -> RestoreResult:
         """Re-identify placeholders from this redactor's scope (needs the vault)."""
-        return restore(text, self._ctx.need_vault("restore"), self._ctx.scope)
+        result = restore(text, self._ctx.need_vault("restore"), self._ctx.scope)
+        if self._ledger is not None:
+            counts = {"restored": result.restored, "unknown": result.unknown_count}
+            self._record("restore", [text], [result.text.reveal()], counts)
+        return result
 
     # -- the io.TextEngine protocol -------------------------------------------------
     def process(self, texts: list[str]) -> list[TextOutcome]:

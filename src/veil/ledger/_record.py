@@ -18,7 +18,7 @@ import veil
 from veil.ledger._event import Action, Artifact, Event, PolicyRef
 from veil.ledger._ledger import Ledger, Receipt
 
-__all__ = ["Recorder", "file_artifact", "sha256_file"]
+__all__ = ["Recorder", "file_artifact", "sha256_file", "text_artifacts"]
 
 _CHUNK = 1 << 20
 
@@ -86,6 +86,11 @@ class Recorder:
             **{k: _tuple(v) for k, v in fields.items() if v is not None},
         )
         return self.ledger.append(event)
+
+
+def text_artifacts(texts: Iterable[str]) -> list[Artifact]:
+    """Texts by content hash (SHA-256 of their UTF-8 bytes): which texts, never what."""
+    return [_bytes_artifact(t.encode()) for t in texts]
 
 
 def _bytes_artifact(data: bytes) -> Artifact:

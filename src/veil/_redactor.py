@@ -7,6 +7,7 @@ transformed text is returned.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections import Counter
 from collections.abc import Sequence
@@ -106,9 +107,12 @@ class Redactor:
     def redact(self, text: str) -> Redaction:
         return self.redact_batch([text])[0]
 
-    def redact_batch(self, texts: Sequence[str]) -> list[Redaction]:
+    def redact_batch(self, texts: Sequence[str], *, scope: str | None = None) -> list[Redaction]:
+        """Redact ``texts``; ``scope`` overrides this redactor's pseudonym scope for the call
+        (the gateway scopes pseudonyms per caller and conversation)."""
         found = self.analyzer.analyze_batch(texts)
-        done = [self._apply(text, fs) for text, fs in zip(texts, found, strict=True)]
+        ctx = self._ctx if scope is None else dataclasses.replace(self._ctx, scope=scope)
+        done = [self._apply(text, fs, ctx) for text, fs in zip(texts, found, strict=True)]
         if self._ledger is not None:  # fail closed: no record, no result
             counts: Counter[str] = Counter()
             for r in done:
@@ -131,13 +135,15 @@ class Redactor:
             **self._run,
         )
 
-    def _apply(self, text: str, findings: list[Finding]) -> Redaction:
-        result = transform(text, findings, self._operators.__getitem__, self._ctx)
+    def _apply(
+        self, text: str, findings: list[Finding], ctx: OperatorContext | None = None
+    ) -> Redaction:
+        result = transform(text, findings, self._operators.__getitem__, ctx or self._ctx)
         return Redaction(result.text, tuple(findings), result)
 
-    def restore(self, text: str) -> RestoreResult:
+    def restore(self, text: str, *, scope: str | None = None) -> RestoreResult:
         """Re-identify placeholders from this redactor's scope (needs the vault)."""
-        result = restore(text, self._ctx.need_vault("restore"), self._ctx.scope)
+        result = restore(text, self._ctx.need_vault("restore"), scope or self._ctx.scope)
         if self._ledger is not None:
             counts = {"restored": result.restored, "unknown": result.unknown_count}
             self._record("restore", [text], [result.text.reveal()], counts)

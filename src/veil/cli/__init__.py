@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from veil.cli import _files, _ledger, _lineage, _policy
+from veil.cli import _files, _gateway, _ledger, _lineage, _policy
 from veil.cli._common import PatternsOnlyOpt, errors_to_exit, out
 
 app = typer.Typer(
@@ -24,6 +24,9 @@ app.command("forget")(_files.forget)
 app.add_typer(_policy.app, name="policy")
 app.add_typer(_ledger.app, name="ledger")
 app.add_typer(_lineage.app, name="lineage")
+app.command("serve")(_gateway.serve)
+app.add_typer(_gateway.keys_app, name="keys")
+app.command("calls")(_gateway.calls)
 
 
 @app.command("detect")

@@ -262,16 +262,23 @@ def show(
 ) -> None:
     """List recent entries: index, time, action, counts (entries never hold raw values)."""
     with errors_to_exit():
-        store = _store(home)
-        try:
-            top = store.max_index()
-            rows = list(store.entries(max(0, top + 1 - tail)))
-        finally:
-            store.close()
+        rows = recent_entries(home, tail)
     for row in rows:
         event = json.loads(row.body)
         counts = ",".join(f"{k}={v}" for k, v in sorted(event.get("counts", {}).items()))
         out.print(f"{row.idx:>8}  {row.time}  {row.action:<13} {counts}", highlight=False)
+
+
+def recent_entries(home: Path | None, n: int, action: str | None = None) -> list:  # type: ignore[type-arg]
+    """The last ``n`` entries (of ``action`` only, looking back at most 50 n entries)."""
+    store = _store(home)
+    try:
+        top = store.max_index()
+        window = n if action is None else 50 * n
+        rows = [r for r in store.entries(max(0, top + 1 - window)) if action in (None, r.action)]
+    finally:
+        store.close()
+    return rows[-n:]
 
 
 def _export(home: Path | None, select):  # type: ignore[no-untyped-def]

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from veil.detect._features import PAD_ID, Window, pack, shape_ids, windows
+from veil.detect._features import MAX_LEN, PAD_ID, Window, pack, shape_ids, windows
 from veil.detect._types import Finding, Label
 from veil.errors import DetectionError
 
@@ -99,7 +99,10 @@ class NerDetector:
     def _detect_doc(self, doc: _Doc) -> list[Finding]:
         if not len(doc.ids):  # empty, or nothing the model reads (see ``readable``)
             return []
-        wins = list(windows(len(doc.ids), WINDOW))
+        # a text that fits one training-size window is read whole (no overlap to recompute);
+        # longer ones in WINDOW-token windows, whose attention costs less per token
+        size = MAX_LEN if len(doc.ids) <= MAX_LEN - 2 else WINDOW
+        wins = list(windows(len(doc.ids), size))
         tags = np.zeros(len(doc.ids), np.int64)
         probs = np.zeros(len(doc.ids), np.float32)
         inputs = [pack(doc.ids, doc.shapes, w) for w in wins]

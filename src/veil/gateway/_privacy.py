@@ -1,0 +1,79 @@
+"""The gateway's privacy worker: detection, pseudonyms and the vault on one thread.
+
+The vault is an SQLite connection and the detector an ONNX session: both live on a
+single dedicated worker thread (ONNX releases the GIL, so the event loop keeps
+serving while a prompt is analysed). The event loop hands it whole requests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from veil.gateway._restore import PLACEHOLDER, Mapping
+
+__all__ = ["Outbound", "PrivacyWorker"]
+
+
+@dataclass(frozen=True, slots=True)
+class Outbound:
+    texts: list[str]
+    counts: dict[str, int]
+    mapping: Mapping
+
+
+class PrivacyWorker:
+    def __init__(self, policy: str, home: Path, *, patterns_only: bool = False) -> None:
+        self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="veil-privacy")
+        self._redactor: Any = None
+        self._pool.submit(self._open, policy, home, patterns_only).result()
+
+    def _open(self, policy: str, home: Path, patterns_only: bool) -> None:
+        from veil._redactor import Redactor
+
+        self._redactor = Redactor(policy, home=home, patterns_only=patterns_only)
+        self._redactor.redact("warm up: Jane Doe, jane@example.com")  # load the model now
+
+    @property
+    def policy(self) -> Any:
+        return self._redactor.policy
+
+    @property
+    def detectors(self) -> str:
+        return str(self._redactor.detector_version)
+
+    async def protect(self, texts: list[str], scope: str) -> Outbound:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, self._protect, texts, scope)
+
+    def _protect(self, texts: list[str], scope: str) -> Outbound:
+        done = self._redactor.redact_batch(texts, scope=scope) if texts else []
+        counts: Counter[str] = Counter()
+        for r in done:
+            counts.update(r.counts)
+        out = [r.text for r in done]
+        return Outbound(out, dict(counts), self._mapping(out, scope))
+
+    def _mapping(self, texts: list[str], scope: str) -> Mapping:
+        """Placeholder -> value for every placeholder the model is shown in this request."""
+        vault = self._redactor._ctx.vault
+        mapping = Mapping()
+        if vault is None:
+            return mapping
+        from veil.errors import RestoreError
+
+        for placeholder in {m for t in texts for m in PLACEHOLDER.findall(t)}:
+            try:
+                mapping.values[placeholder] = vault.reveal(placeholder, scope).reveal()
+            except RestoreError:  # a placeholder the caller wrote itself: not ours to fill
+                continue
+        return mapping
+
+    def close(self) -> None:
+        if self._redactor is not None:
+            self._pool.submit(self._redactor.close).result()
+        self._pool.shutdown()

@@ -1,0 +1,413 @@
+"""The gateway end to end: official SDKs -> gateway -> a local stand-in upstream.
+
+The upstream is ``veil.testing.upstream``: a FAKE of the OpenAI and Anthropic APIs (a
+third-party service cannot run here) that echoes the last user message and records
+every byte it receives. Everything else is real: HTTP servers, the model, the vault,
+the ledger, Cedar.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import anthropic
+import httpx
+import openai
+import pytest
+import uvicorn
+
+from conftest import _console_script
+from veil.gateway import CallerStore, GatewayConfig, UpstreamConfig, create_app
+from veil.testing.upstream import run_upstream
+
+NAME, EMAIL, PHONE = "Margaret O'Donnell", "m.odonnell@example.org", "+44 20 7946 0958"
+CARD = "4111 1111 1111 1111"
+PROMPT = (
+    f"Please draft a reply to {NAME} ({EMAIL}, {PHONE}) about the refund on card {CARD} "
+    "for order 8812. Keep it short and polite."
+)
+# whole values or name parts: short digit runs would turn up by chance in hex hashes
+CANARIES = ("Margaret", "O'Donnell", "odonnell", PHONE, "7946 0958", CARD, "1111 1111")
+
+
+@dataclass
+class Gateway:
+    url: str
+    key: str
+    home: Path
+    upstream: Any
+    app: Any
+
+    def openai(self, **kw: Any) -> openai.OpenAI:
+        return openai.OpenAI(
+            base_url=f"{self.url}/v1", api_key=kw.pop("key", self.key), max_retries=0, **kw
+        )
+
+    def anthropic(self, **kw: Any) -> anthropic.Anthropic:
+        return anthropic.Anthropic(
+            base_url=self.url, api_key=kw.pop("key", self.key), max_retries=0, **kw
+        )
+
+    def leaked(self) -> list[str]:
+        seen = self.upstream.recorder.all_bytes().decode("utf-8", "replace")
+        return [c for c in CANARIES if c in seen]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def upstream() -> Iterator[Any]:
+    with run_upstream() as up:
+        yield up
+
+
+def _start(config: GatewayConfig, home: Path) -> tuple[str, Any, uvicorn.Server, threading.Thread]:
+    app = create_app(config, home)
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 30
+    while not server.started and time.time() < deadline:
+        time.sleep(0.02)
+    assert server.started, "gateway did not start"
+    return f"http://127.0.0.1:{port}", app, server, thread
+
+
+@pytest.fixture(scope="module")
+def gateway(upstream: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
+    home = tmp_path_factory.mktemp("gw") / "home"
+    home.mkdir(mode=0o700)
+    key = CallerStore(home).create("alice", jurisdictions=("any", "EU"))
+    config = GatewayConfig(
+        upstreams=[
+            UpstreamConfig(name="openai", kind="openai", base_url=f"{upstream.url}/v1"),
+            UpstreamConfig(name="claude", kind="anthropic", base_url=upstream.url),
+        ],
+        # the stand-in's test controls (chunk size, forced status) pass through
+        forward_headers=("anthropic-version", "x-fake-chunk", "x-fake-status"),
+    )
+    url, app, server, thread = _start(config, home)
+    yield Gateway(url, key, home, upstream, app)
+    server.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture(autouse=True)
+def _clear(upstream: Any) -> None:
+    upstream.recorder.clear()
+
+
+# --- OpenAI ------------------------------------------------------------------------------
+
+
+def test_chat_completion_round_trip(gateway: Gateway) -> None:
+    reply = gateway.openai().chat.completions.create(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": PROMPT}]
+    )
+    assert reply.choices[0].message.content == f"echo: {PROMPT}"
+    assert gateway.leaked() == []
+    sent = json.loads(gateway.upstream.recorder.bodies()[-1])
+    assert "<PERSON_1>" in sent["messages"][0]["content"]
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 7])
+def test_streaming_restores_split_placeholders_and_keeps_chunk_count(
+    gateway: Gateway, size: int
+) -> None:
+    stream = gateway.openai().chat.completions.create(
+        model="gpt-4o-mini",
+        messages=[{"role": "user", "content": PROMPT}],
+        stream=True,
+        extra_headers={"x-fake-chunk": str(size)},
+    )
+    chunks = list(stream)
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert text == f"echo: {PROMPT}"
+    sent = json.loads(gateway.upstream.recorder.bodies()[-1])["messages"][0]["content"]
+    assert len(chunks) == 2 + math.ceil(len(f"echo: {sent}") / size)  # role + pieces + finish
+    assert gateway.leaked() == []
+
+
+def test_tool_calls_are_masked_out_and_restored_in(gateway: Gateway) -> None:
+    tools = [
+        {
+            "type": "function",
+            "function": {
+                "name": "send_email",
+                "description": f"mail {EMAIL}",
+                "parameters": {"type": "object", "properties": {}},
+            },
+        }
+    ]
+    messages = [{"role": "user", "content": f"Use the tool for {NAME} at {EMAIL}"}]
+    reply = gateway.openai().chat.completions.create(
+        model="gpt-4o-mini", messages=messages, tools=tools
+    )
+    call = reply.choices[0].message.tool_calls[0]
+    assert json.loads(call.function.arguments) == {"text": f"Use the tool for {NAME} at {EMAIL}"}
+    stream = gateway.openai().chat.completions.create(
+        model="gpt-4o-mini",
+        messages=messages,
+        tools=tools,
+        stream=True,
+        extra_headers={"x-fake-chunk": "2"},
+    )
+    args = "".join(
+        (c.choices[0].delta.tool_calls or [None])[0].function.arguments or ""
+        for c in stream
+        if c.choices and c.choices[0].delta.tool_calls
+    )
+    assert json.loads(args)["text"].endswith(f"{NAME} at {EMAIL}")
+    # the tool's result goes out masked too
+    history = [
+        *messages,
+        {
+            "role": "assistant",
+            "tool_calls": [
+                {
+                    "id": "c1",
+                    "type": "function",
+                    "function": {"name": "send_email", "arguments": json.dumps({"to": EMAIL})},
+                }
+            ],
+        },
+        {"role": "tool", "tool_call_id": "c1", "content": f"sent to {NAME}"},
+        {"role": "user", "content": "thanks"},
+    ]
+    gateway.openai().chat.completions.create(model="gpt-4o-mini", messages=history)
+    assert gateway.leaked() == []
+
+
+def test_json_mode_and_embeddings_and_models(gateway: Gateway) -> None:
+    client = gateway.openai()
+    reply = client.chat.completions.create(
+        model="gpt-4o-mini",
+        messages=[{"role": "user", "content": PROMPT}],
+        response_format={"type": "json_object"},
+    )
+    assert json.loads(reply.choices[0].message.content) == {"echo": PROMPT}
+    vectors = client.embeddings.create(model="text-embedding-3-small", input=[PROMPT, "hello"])
+    assert len(vectors.data) == 2
+    assert [m.id for m in client.models.list()]
+    assert gateway.leaked() == []
+
+
+def test_same_value_same_placeholder_across_turns(gateway: Gateway) -> None:
+    first = {"role": "user", "content": f"My name is {NAME}."}
+    client = gateway.openai()
+    client.chat.completions.create(model="gpt-4o-mini", messages=[first])
+    turn2 = [
+        first,
+        {"role": "assistant", "content": "Noted."},
+        {"role": "user", "content": f"Again: {NAME}"},
+    ]
+    client.chat.completions.create(model="gpt-4o-mini", messages=turn2)
+    bodies = [json.loads(b) for b in gateway.upstream.recorder.bodies()]
+    one = bodies[0]["messages"][0]["content"]
+    two = bodies[1]["messages"][2]["content"]
+    assert one.split()[-1].rstrip(".") == two.split()[-1]  # the same <PERSON_n>
+
+
+def test_concurrent_conversations_never_see_each_other(gateway: Gateway) -> None:
+    store = CallerStore(gateway.home)
+    bob = store.create(f"bob-{time.time_ns()}")
+    people = {
+        gateway.key: ["Margaret O'Donnell", "Rahul Mehta", "Sophie Martin"],
+        bob: ["Hans Gruber", "Alice Johnson", "Pedro Alvarez"],
+    }
+
+    def ask(key: str, name: str) -> tuple[str, str]:
+        client = gateway.openai(key=key)
+        text = f"Write to {name} about invoice 77."
+        answer = client.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": text}]
+        )
+        return name, answer.choices[0].message.content or ""
+
+    jobs = [(k, n) for k, names in people.items() for n in names for _ in range(3)]
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda j: ask(*j), jobs))
+    for name, answer in results:
+        assert answer == f"echo: Write to {name} about invoice 77.", (name, answer)
+
+
+# --- Anthropic ---------------------------------------------------------------------------
+
+
+def test_anthropic_messages_round_trip_stream_and_tools(gateway: Gateway) -> None:
+    client = gateway.anthropic()
+    msg = client.messages.create(
+        model="claude-sonnet-4",
+        max_tokens=200,
+        system=f"You help {NAME}.",
+        messages=[{"role": "user", "content": PROMPT}],
+    )
+    assert msg.content[0].text == f"echo: {PROMPT}"
+    with client.messages.stream(
+        model="claude-sonnet-4",
+        max_tokens=200,
+        messages=[{"role": "user", "content": PROMPT}],
+        extra_headers={"x-fake-chunk": "3"},
+    ) as stream:
+        text = "".join(stream.text_stream)
+    assert text == f"echo: {PROMPT}"
+    tools = [
+        {"name": "lookup", "description": "find a customer", "input_schema": {"type": "object"}}
+    ]
+    used = client.messages.create(
+        model="claude-sonnet-4",
+        max_tokens=200,
+        tools=tools,
+        messages=[{"role": "user", "content": f"use the tool for {EMAIL}"}],
+    )
+    block = next(b for b in used.content if b.type == "tool_use")
+    assert block.input == {"text": f"use the tool for {EMAIL}"}
+    assert gateway.leaked() == []
+
+
+# --- refusals ----------------------------------------------------------------------------
+
+
+def test_refusals(gateway: Gateway) -> None:
+    messages = [{"role": "user", "content": PROMPT}]
+    with pytest.raises(openai.AuthenticationError):
+        gateway.openai(key="vk_wrong").chat.completions.create(
+            model="gpt-4o-mini", messages=messages
+        )
+    with pytest.raises(openai.PermissionDeniedError) as denied:
+        gateway.openai().chat.completions.create(
+            model="gpt-4o-mini", messages=messages, extra_headers={"x-veil-jurisdiction": "US"}
+        )
+    assert "jurisdiction" in str(denied.value)
+    with pytest.raises(openai.PermissionDeniedError):  # EU allowed for alice, but no EU upstream
+        gateway.openai().chat.completions.create(
+            model="gpt-4o-mini", messages=messages, extra_headers={"x-veil-jurisdiction": "EU"}
+        )
+    limited = CallerStore(gateway.home).create(f"carol-{time.time_ns()}", models=("gpt-4o",))
+    with pytest.raises(openai.PermissionDeniedError) as policy:
+        gateway.openai(key=limited).chat.completions.create(model="gpt-4o-mini", messages=messages)
+    assert "access policy denies" in str(policy.value)
+    with pytest.raises(openai.APIStatusError) as upstream_down:
+        gateway.openai().chat.completions.create(
+            model="gpt-4o-mini", messages=messages, extra_headers={"x-fake-status": "503"}
+        )
+    assert upstream_down.value.status_code == 502
+    bad = httpx.post(
+        f"{gateway.url}/v1/chat/completions",
+        content=b"{nope",
+        headers={"authorization": f"Bearer {gateway.key}"},
+    )
+    assert bad.status_code == 400
+    assert gateway.leaked() == []
+
+
+def test_detection_or_ledger_failure_refuses_and_sends_nothing(gateway: Gateway) -> None:
+    from veil.errors import DetectionError, LedgerTampered
+
+    core = gateway.app.state.gateway
+    upstream_calls = len(gateway.upstream.recorder.bodies())
+
+    async def broken(*_: object) -> None:
+        raise DetectionError("detector crashed")
+
+    original = core.privacy.protect
+    core.privacy.protect = broken
+    try:
+        with pytest.raises(openai.APIStatusError) as err:
+            gateway.openai().chat.completions.create(
+                model="gpt-4o-mini", messages=[{"role": "user", "content": PROMPT}]
+            )
+        assert err.value.status_code == 503
+    finally:
+        core.privacy.protect = original
+
+    def failing_submit(*_: object) -> None:
+        raise LedgerTampered("disk full")
+
+    submit = core.ledger.submit
+    core.ledger.submit = failing_submit
+    try:
+        with pytest.raises(openai.APIStatusError) as err:
+            gateway.openai().chat.completions.create(
+                model="gpt-4o-mini", messages=[{"role": "user", "content": PROMPT}]
+            )
+        assert err.value.status_code == 503
+    finally:
+        core.ledger.submit = submit
+    assert len(gateway.upstream.recorder.bodies()) == upstream_calls  # nothing was forwarded
+
+
+def test_calls_are_recorded_without_values_and_metrics_exist(gateway: Gateway) -> None:
+    gateway.openai().chat.completions.create(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": PROMPT}]
+    )
+    core = gateway.app.state.gateway
+    rows = [json.loads(r.body) for r in core.ledger.store.entries()]
+    calls = [r for r in rows if r["action"] == "model_call"]
+    assert calls
+    assert calls[-1]["decision"] == "allow"
+    assert calls[-1]["counts"]["PERSON"] >= 1
+    assert calls[-1]["destination"] == "openai/gpt-4o-mini"
+    raw = (gateway.home / "ledger.db").read_bytes()
+    assert [c for c in CANARIES if c.encode() in raw] == []
+    metrics = httpx.get(f"{gateway.url}/metrics").text
+    assert "veil_gateway_requests_total" in metrics
+    assert "veil_gateway_entities_total" in metrics
+    assert [c for c in CANARIES if c in metrics] == []
+
+
+# --- the two-command quick start, as a newcomer types it -------------------------------
+
+
+def test_quick_start_two_commands(upstream: Any, veil_cmd: Any) -> None:
+    import subprocess
+
+    created = veil_cmd("keys", "create", "me")
+    assert created.returncode == 0, created.stderr
+    key = created.stdout.strip()
+    assert key.startswith("vk_")
+    port = _free_port()
+    env = {k: v for k, v in __import__("os").environ.items() if k != "VEIL_HOME"}
+    env |= {"VEIL_HOME": str(veil_cmd.home), "HOME": str(veil_cmd.user_home)}
+    server = subprocess.Popen(
+        [_console_script(), "serve", "--upstream", f"{upstream.url}/v1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        client = openai.OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key=key, max_retries=0)
+        reply = client.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": PROMPT}]
+        )
+        assert reply.choices[0].message.content == f"echo: {PROMPT}"
+    finally:
+        server.terminate()
+        _, err = server.communicate(timeout=30)
+    assert [c for c in CANARIES if c in err] == []  # the server's own output holds no values
+    listed = veil_cmd("calls")
+    assert listed.returncode == 0, listed.stderr
+    assert "caller:me" in listed.stdout
+    assert "default/gpt-4o-mini" in listed.stdout

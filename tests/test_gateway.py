@@ -220,6 +220,32 @@ def test_same_value_same_placeholder_across_turns(gateway: Gateway) -> None:
     one = bodies[0]["messages"][0]["content"]
     two = bodies[1]["messages"][2]["content"]
     assert one.split()[-1].rstrip(".") == two.split()[-1]  # the same <PERSON_n>
+    assert bodies[1]["messages"][0]["content"] == one  # history is sent exactly as before
+
+
+def test_a_turn_analyses_only_its_new_messages(gateway: Gateway) -> None:
+    redactor = gateway.app.state.gateway.privacy._redactor
+    seen: list[list[str]] = []
+    original = redactor.redact_batch
+
+    def spy(texts: list[str], **kw: Any) -> Any:
+        seen.append(list(texts))
+        return original(texts, **kw)
+
+    redactor.redact_batch = spy
+    try:
+        first = {"role": "user", "content": f"Hi, I am {NAME}, order {time.time_ns()}."}
+        history = [first, {"role": "assistant", "content": "Hello!"}]
+        client = gateway.openai()
+        client.chat.completions.create(model="gpt-4o-mini", messages=[first])
+        client.chat.completions.create(
+            model="gpt-4o-mini", messages=[*history, {"role": "user", "content": f"Call {PHONE}"}]
+        )
+    finally:
+        redactor.redact_batch = original
+    assert seen[0] == [first["content"]]
+    assert seen[1] == ["Hello!", f"Call {PHONE}"]  # the first message came from the cache
+    assert gateway.leaked() == []
 
 
 def test_concurrent_conversations_never_see_each_other(gateway: Gateway) -> None:

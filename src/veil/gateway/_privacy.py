@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-from collections import Counter
+import hashlib
+from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,8 @@ from typing import Any
 from veil.gateway._restore import PLACEHOLDER, Mapping
 
 __all__ = ["Outbound", "PrivacyWorker"]
+
+CACHE_SIZE = 20_000  # messages remembered per process (redacted text, never the original)
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +33,7 @@ class PrivacyWorker:
     def __init__(self, policy: str, home: Path, *, patterns_only: bool = False) -> None:
         self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="veil-privacy")
         self._redactor: Any = None
+        self._seen: OrderedDict[tuple[str, bytes], tuple[str, dict[str, int]]] = OrderedDict()
         self._pool.submit(self._open, policy, home, patterns_only).result()
 
     def _open(self, policy: str, home: Path, patterns_only: bool) -> None:
@@ -51,12 +55,28 @@ class PrivacyWorker:
         return await loop.run_in_executor(self._pool, self._protect, texts, scope)
 
     def _protect(self, texts: list[str], scope: str) -> Outbound:
-        done = self._redactor.redact_batch(texts, scope=scope) if texts else []
+        """Each turn of a chat re-sends the whole history: a message already pseudonymised
+        in this scope is taken from a bounded cache (redacted text and counts only, keyed by
+        a hash), so a turn costs detection on its new text, not on the conversation."""
+        keys = [(scope, hashlib.sha256(t.encode()).digest()) for t in texts]
+        fresh = [i for i, key in enumerate(keys) if key not in self._seen]
+        if fresh:
+            done = self._redactor.redact_batch([texts[i] for i in fresh], scope=scope)
+            for i, r in zip(fresh, done, strict=True):
+                self._remember(keys[i], (r.text, dict(r.counts)))
         counts: Counter[str] = Counter()
-        for r in done:
-            counts.update(r.counts)
-        out = [r.text for r in done]
+        out = []
+        for key in keys:
+            text, found = self._seen[key]
+            self._seen.move_to_end(key)
+            out.append(text)
+            counts.update(found)
         return Outbound(out, dict(counts), self._mapping(out, scope))
+
+    def _remember(self, key: tuple[str, bytes], value: tuple[str, dict[str, int]]) -> None:
+        self._seen[key] = value
+        if len(self._seen) > CACHE_SIZE:
+            self._seen.popitem(last=False)
 
     def _mapping(self, texts: list[str], scope: str) -> Mapping:
         """Placeholder -> value for every placeholder the model is shown in this request."""

@@ -399,31 +399,41 @@ def test_calls_are_recorded_without_values_and_metrics_exist(gateway: Gateway) -
 # --- the two-command quick start, as a newcomer types it -------------------------------
 
 
-def test_quick_start_two_commands(upstream: Any, veil_cmd: Any) -> None:
+def _serve(upstream: Any, veil_cmd: Any, *extra: str) -> tuple[int, Any]:
+    """`veil serve` as a child process on a free port, once it answers /healthz."""
+    import os
     import subprocess
 
-    created = veil_cmd("keys", "create", "me")
-    assert created.returncode == 0, created.stderr
-    key = created.stdout.strip()
-    assert key.startswith("vk_")
     port = _free_port()
-    env = {k: v for k, v in __import__("os").environ.items() if k != "VEIL_HOME"}
+    env = {k: v for k, v in os.environ.items() if k != "VEIL_HOME"}
     env |= {"VEIL_HOME": str(veil_cmd.home), "HOME": str(veil_cmd.user_home)}
+    args = ["serve", "--upstream", f"{upstream.url}/v1", "--port", str(port), *extra]
     server = subprocess.Popen(
-        [_console_script(), "serve", "--upstream", f"{upstream.url}/v1", "--port", str(port)],
+        [_console_script(), *args],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            return port, server
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    server.kill()
+    pytest.fail(f"veil serve did not come up: {server.communicate()[1][-2000:]}")
+
+
+def test_quick_start_two_commands(upstream: Any, veil_cmd: Any) -> None:
+
+    created = veil_cmd("keys", "create", "me")
+    assert created.returncode == 0, created.stderr
+    key = created.stdout.strip()
+    assert key.startswith("vk_")
+    port, server = _serve(upstream, veil_cmd)
     try:
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.2)
         client = openai.OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key=key, max_retries=0)
         reply = client.chat.completions.create(
             model="gpt-4o-mini", messages=[{"role": "user", "content": PROMPT}]
@@ -437,3 +447,42 @@ def test_quick_start_two_commands(upstream: Any, veil_cmd: Any) -> None:
     assert listed.returncode == 0, listed.stderr
     assert "caller:me" in listed.stdout
     assert "default/gpt-4o-mini" in listed.stdout
+
+
+def test_several_workers_share_pseudonyms_and_one_ledger(upstream: Any, veil_cmd: Any) -> None:
+    """--workers 2: two processes, one vault and one log; a conversation keeps its
+    placeholders whichever worker serves a turn, and the log verifies."""
+
+    key = veil_cmd("keys", "create", "w").stdout.strip()
+    port, server = _serve(upstream, veil_cmd, "--workers", "2", "--patterns-only")
+    try:
+        first = {"role": "user", "content": f"Write to {EMAIL} today."}
+        turns = [
+            [
+                first,
+                {"role": "assistant", "content": "ok"},
+                {"role": "user", "content": f"{EMAIL}!"},
+            ]
+            for _ in range(12)
+        ]
+
+        def ask(messages: list[dict[str, str]]) -> str:
+            client = openai.OpenAI(
+                base_url=f"http://127.0.0.1:{port}/v1", api_key=key, max_retries=0
+            )
+            reply = client.chat.completions.create(model="gpt-4o-mini", messages=messages)
+            return reply.choices[0].message.content or ""
+
+        with ThreadPoolExecutor(6) as pool:
+            answers = list(pool.map(ask, [[first], *turns]))
+    finally:
+        server.terminate()
+        server.communicate(timeout=30)
+    assert answers[0] == f"echo: Write to {EMAIL} today."
+    assert all(a == f"echo: {EMAIL}!" for a in answers[1:])
+    sent = {json.loads(b)["messages"][0]["content"] for b in upstream.recorder.bodies()}
+    assert len(sent) == 1  # the first message got one placeholder, whichever worker served
+    assert EMAIL not in next(iter(sent))
+    verified = veil_cmd("ledger", "verify")
+    assert verified.returncode == 0, verified.stderr
+    assert verified.stdout.startswith("ok: 13 entries")

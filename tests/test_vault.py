@@ -239,3 +239,25 @@ def test_concurrent_processes_never_share_a_number(home: Path) -> None:
         assert result == results[0]  # same value -> same surrogate in every process
     surrogates = sorted(results[0].values(), key=lambda s: int(s[8:-1]))
     assert surrogates == [f"<PERSON_{n}>" for n in range(1, 41)]  # no duplicate, no gap
+
+
+def test_a_batch_commits_its_pseudonyms_together_or_not_at_all(vault: Vault, home: Path) -> None:
+    with vault.batch():
+        first = vault.pseudonym("Jane Doe", "PERSON")
+        again = vault.pseudonym("Jane Doe", "PERSON")  # seen inside the open transaction
+        other = vault.pseudonym("jane@example.org", "EMAIL")
+        with vault.batch():  # nests
+            vault.pseudonym("John Roe", "PERSON")
+    assert first == again == "<PERSON_1>"
+    assert other == "<EMAIL_1>"
+    assert vault.reveal("<PERSON_2>").reveal() == "John Roe"
+    def failing_request() -> None:
+        with vault.batch():
+            vault.pseudonym("Lost Value", "PERSON")
+            raise RuntimeError("the request failed")
+
+    with pytest.raises(RuntimeError):
+        failing_request()
+    with pytest.raises(RestoreError):
+        vault.reveal("<PERSON_3>")  # rolled back with the batch
+    assert vault.pseudonym("Next One", "PERSON") == "<PERSON_3>"

@@ -7,6 +7,7 @@ transformed text is returned.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 from collections import Counter
@@ -112,7 +113,8 @@ class Redactor:
         (the gateway scopes pseudonyms per caller and conversation)."""
         found = self.analyzer.analyze_batch(texts)
         ctx = self._ctx if scope is None else dataclasses.replace(self._ctx, scope=scope)
-        done = [self._apply(text, fs, ctx) for text, fs in zip(texts, found, strict=True)]
+        with ctx.vault.batch() if ctx.vault is not None else contextlib.nullcontext():
+            done = [self._apply(text, fs, ctx) for text, fs in zip(texts, found, strict=True)]
         if self._ledger is not None:  # fail closed: no record, no result
             counts: Counter[str] = Counter()
             for r in done:

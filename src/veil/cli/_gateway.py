@@ -24,6 +24,9 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on")] = 8787,
     patterns_only: Annotated[bool, typer.Option("--patterns-only", help="No NER model")] = False,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="Worker processes (each loads the model)")
+    ] = 1,
     home: HomeOpt = None,
 ) -> None:
     """Run the gateway: pseudonymise out, restore in, decide every call, record it.
@@ -52,6 +55,17 @@ def serve(
         f"veil gateway on http://{host}:{port}  upstreams: {names}  policy: {settings.policy}"
     )
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+
+
+def _check(settings: object) -> None:
+    from pathlib import Path
+
+    from veil.gateway._access import AccessPolicy
+    from veil.policy import load_policy
+
+    load_policy(settings.policy)  # type: ignore[attr-defined]
+    if settings.access_policy:  # type: ignore[attr-defined]
+        AccessPolicy.from_file(Path(settings.access_policy))  # type: ignore[attr-defined]
 
 
 @keys_app.command("create")

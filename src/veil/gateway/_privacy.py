@@ -19,7 +19,7 @@ from veil.gateway._restore import PLACEHOLDER, Mapping
 
 __all__ = ["Outbound", "PrivacyWorker"]
 
-CACHE_SIZE = 20_000  # messages remembered per process (redacted text, never the original)
+CACHE_SIZE = 4096  # messages remembered per process (redacted text, never the original)
 
 
 @dataclass(frozen=True, slots=True)

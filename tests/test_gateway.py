@@ -486,3 +486,82 @@ def test_several_workers_share_pseudonyms_and_one_ledger(upstream: Any, veil_cmd
     verified = veil_cmd("ledger", "verify")
     assert verified.returncode == 0, verified.stderr
     assert verified.stdout.startswith("ok: 13 entries")
+
+
+# --- workload identity (OIDC JWT) ------------------------------------------------------
+
+
+def test_workload_jwts_authenticate_and_carry_their_limits(
+    upstream: Any, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    import jwt
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from jwt.algorithms import OKPAlgorithm
+
+    from veil.gateway._identity import JwtConfig
+
+    root = tmp_path_factory.mktemp("jwt")
+    home = root / "home"
+    home.mkdir(mode=0o700)
+    issuer_key, stranger = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
+    public = json.loads(OKPAlgorithm.to_jwk(issuer_key.public_key()))
+    (root / "jwks.json").write_text(json.dumps({"keys": [{**public, "kid": "k1", "alg": "EdDSA"}]}))
+    config = GatewayConfig(
+        upstreams=[UpstreamConfig(name="openai", kind="openai", base_url=f"{upstream.url}/v1")],
+        jwt=JwtConfig(
+            issuer="https://issuer.test", audience="veil", jwks_file=str(root / "jwks.json")
+        ),
+    )
+    url, _, server, thread = _start(config, home)
+
+    def token(key: Any = issuer_key, **claims: Any) -> str:
+        now = int(time.time())
+        body = {
+            "iss": "https://issuer.test",
+            "aud": "veil",
+            "sub": "ci-job-7",
+            "exp": now + 60,
+            **claims,
+        }
+        return jwt.encode(body, key, algorithm="EdDSA", headers={"kid": "k1"})
+
+    def ask(bearer: str) -> str:
+        client = openai.OpenAI(base_url=f"{url}/v1", api_key=bearer, max_retries=0)
+        reply = client.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": PROMPT}]
+        )
+        return reply.choices[0].message.content or ""
+
+    try:
+        assert ask(token()) == f"echo: {PROMPT}"
+        for bad in (
+            token(exp=int(time.time()) - 3600),  # expired
+            token(aud="someone-else"),
+            token(iss="https://evil.test"),
+            token(key=stranger),  # signed by a key the issuer never published
+            token()[:-4] + "AAAA",  # tampered signature
+        ):
+            with pytest.raises(openai.AuthenticationError):
+                ask(bad)
+        with pytest.raises(openai.PermissionDeniedError):  # its claim limits it to the EU
+            ask(token(veil_jurisdictions=["EU"]))
+    finally:
+        server.should_exit = True
+        thread.join(10)
+    rows = _ledger_rows(home)
+    assert "caller:jwt:ci-job-7" in {r["actor"] for r in rows}
+    assert _upstream_clean(upstream)
+
+
+def _ledger_rows(home: Path) -> list[dict[str, Any]]:
+    import sqlite3
+
+    db = sqlite3.connect(home / "ledger.db")
+    rows = [json.loads(body) for (body,) in db.execute("SELECT body FROM entries ORDER BY idx")]
+    db.close()
+    return rows
+
+
+def _upstream_clean(upstream: Any) -> bool:
+    seen = upstream.recorder.all_bytes().decode("utf-8", "replace")
+    return not [c for c in CANARIES if c in seen]

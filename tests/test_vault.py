@@ -251,6 +251,7 @@ def test_a_batch_commits_its_pseudonyms_together_or_not_at_all(vault: Vault, hom
     assert first == again == "<PERSON_1>"
     assert other == "<EMAIL_1>"
     assert vault.reveal("<PERSON_2>").reveal() == "John Roe"
+
     def failing_request() -> None:
         with vault.batch():
             vault.pseudonym("Lost Value", "PERSON")

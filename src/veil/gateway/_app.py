@@ -32,6 +32,7 @@ from veil.gateway import _wire as wire
 from veil.gateway._access import AccessPolicy
 from veil.gateway._callers import Caller, CallerStore
 from veil.gateway._config import GatewayConfig, UpstreamConfig
+from veil.gateway._identity import JwtVerifier
 from veil.gateway._metrics import Metrics
 from veil.gateway._privacy import PrivacyWorker
 from veil.gateway._restore import Mapping
@@ -78,6 +79,7 @@ class Gateway:
         self.config = config
         self.home = home
         self.callers = CallerStore(home)
+        self.jwt = JwtVerifier(config.jwt) if config.jwt else None
         self.access = (
             AccessPolicy.from_file(Path(config.access_policy))
             if config.access_policy
@@ -110,8 +112,15 @@ class Gateway:
                 endpoint,
             )
 
+    def authenticate(self, request: Request) -> Caller | None:
+        """A Veil key (``vk_...``) or, when configured, a workload JWT."""
+        key = _key(request)
+        if key and not key.startswith("vk_") and self.jwt is not None and key.count(".") == 2:
+            return self.jwt.caller(key)
+        return self.callers.authenticate(key)
+
     async def _admit(self, request: Request, endpoint: str) -> Call:
-        caller = self.callers.authenticate(_key(request))
+        caller = self.authenticate(request)
         if caller is None:
             raise Refused(401, "authentication_error", "unknown or missing API key")
         raw = await request.body()
@@ -310,7 +319,7 @@ class Gateway:
     # -- other endpoints -------------------------------------------------------------------
 
     async def models(self, request: Request) -> Response:
-        if self.callers.authenticate(_key(request)) is None:
+        if self.authenticate(request) is None:
             return _error(401, "authentication_error", "unknown or missing API key", "models")
         data = []
         for upstream in self.config.upstreams:

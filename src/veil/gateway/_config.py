@@ -28,6 +28,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from veil.errors import ConfigError
+from veil.gateway._identity import JwtConfig
 
 __all__ = ["GatewayConfig", "UpstreamConfig", "load_config"]
 
@@ -73,6 +74,7 @@ class GatewayConfig(BaseModel):
         "openai-project",
     )
     patterns_only: bool = False
+    jwt: JwtConfig | None = None  # workload identity (OIDC JWTs) besides Veil keys
 
     @classmethod
     def quick(cls, upstream_url: str, **options: object) -> GatewayConfig:

@@ -565,3 +565,37 @@ def _ledger_rows(home: Path) -> list[dict[str, Any]]:
 def _upstream_clean(upstream: Any) -> bool:
     seen = upstream.recorder.all_bytes().decode("utf-8", "replace")
     return not [c for c in CANARIES if c in seen]
+
+
+# --- OpenAI Responses API ------------------------------------------------------------------
+
+
+def test_responses_api_round_trip_stream_and_tools(gateway: Gateway) -> None:
+    client = gateway.openai()
+    reply = client.responses.create(model="gpt-4o-mini", instructions=f"Help {NAME}.", input=PROMPT)
+    assert reply.output_text == f"echo: {PROMPT}"
+    items = client.responses.create(
+        model="gpt-4o-mini",
+        input=[{"role": "user", "content": [{"type": "input_text", "text": PROMPT}]}],
+        stream=True,
+        extra_headers={"x-fake-chunk": "2"},
+    )
+    events = list(items)
+    text = "".join(e.delta for e in events if e.type == "response.output_text.delta")
+    assert text == f"echo: {PROMPT}"
+    done = next(e for e in events if e.type == "response.completed")
+    assert done.response.output_text == f"echo: {PROMPT}"
+    tools = [
+        {
+            "type": "function",
+            "name": "lookup",
+            "description": f"find {EMAIL}",
+            "parameters": {"type": "object", "properties": {}},
+        }
+    ]
+    called = client.responses.create(
+        model="gpt-4o-mini", input=f"use the tool for {NAME}", tools=tools
+    )
+    call = next(o for o in called.output if o.type == "function_call")
+    assert json.loads(call.arguments) == {"text": f"use the tool for {NAME}"}
+    assert gateway.leaked() == []

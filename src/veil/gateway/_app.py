@@ -36,13 +36,18 @@ from veil.gateway._identity import JwtVerifier
 from veil.gateway._metrics import Metrics
 from veil.gateway._privacy import PrivacyWorker
 from veil.gateway._restore import Mapping
-from veil.gateway._stream import AnthropicStream, OpenAIStream
+from veil.gateway._stream import AnthropicStream, OpenAIStream, ResponsesStream
 
 __all__ = ["Gateway", "create_app"]
 
 log = logging.getLogger("veil.gateway")
 _RETRY_STATUS = frozenset({429, 502, 503, 504})
-_PATHS = {"chat": "/chat/completions", "embeddings": "/embeddings", "messages": "/messages"}
+_PATHS = {
+    "chat": "/chat/completions",
+    "embeddings": "/embeddings",
+    "messages": "/messages",
+    "responses": "/responses",
+}
 
 
 class Refused(Exception):
@@ -285,22 +290,14 @@ class Gateway:
     def _restore_body(self, call: Call, data: dict[str, Any]) -> None:
         if call.endpoint == "embeddings":
             return
-        slots, json_slots = (
-            wire.anthropic_response_slots(data)
-            if call.endpoint == "messages"
-            else wire.openai_response_slots(data)
-        )
+        slots, json_slots = _RESPONSE_SLOTS[call.endpoint](data)
         for container, key in slots:
             container[key] = call.mapping.restore(container[key])
         for container, key in json_slots:
             container[key] = call.mapping.restore(container[key], json_string=True)
 
     async def _stream(self, call: Call, response: httpx.Response) -> AsyncIterator[bytes]:
-        restorer = (
-            AnthropicStream(call.mapping)
-            if call.endpoint == "messages"
-            else OpenAIStream(call.mapping)
-        )
+        restorer = _STREAMS[call.endpoint](call.mapping)
         try:
             async for event in _sse_events(response):
                 for out in restorer.event(event):
@@ -345,12 +342,22 @@ class Gateway:
         return out
 
 
+_REQUEST_SLOTS = {
+    "chat": wire.openai_request_slots,
+    "embeddings": wire.embedding_request_slots,
+    "messages": wire.anthropic_request_slots,
+    "responses": wire.responses_request_slots,
+}
+_RESPONSE_SLOTS = {
+    "chat": wire.openai_response_slots,
+    "messages": wire.anthropic_response_slots,
+    "responses": wire.responses_response_slots,
+}
+_STREAMS = {"chat": OpenAIStream, "messages": AnthropicStream, "responses": ResponsesStream}
+
+
 def _request_slots(endpoint: str, body: dict[str, Any]) -> tuple[list[wire.Slot], list[wire.Slot]]:
-    if endpoint == "messages":
-        return wire.anthropic_request_slots(body)
-    if endpoint == "embeddings":
-        return wire.embedding_request_slots(body)
-    return wire.openai_request_slots(body)
+    return _REQUEST_SLOTS[endpoint](body)
 
 
 async def _sse_events(response: httpx.Response) -> AsyncIterator[list[str]]:
@@ -423,6 +430,7 @@ def create_app(config: GatewayConfig, home: Path) -> Starlette:
         routes=[
             Route("/v1/chat/completions", route("chat"), methods=["POST"]),
             Route("/v1/embeddings", route("embeddings"), methods=["POST"]),
+            Route("/v1/responses", route("responses"), methods=["POST"]),
             Route("/v1/messages", route("messages"), methods=["POST"]),
             Route("/v1/models", gateway.models, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),

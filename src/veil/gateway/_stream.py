@@ -15,12 +15,12 @@ from typing import Any
 
 from veil.gateway._restore import Mapping, StreamRestorer
 
-__all__ = ["AnthropicStream", "OpenAIStream"]
+__all__ = ["AnthropicStream", "OpenAIStream", "ResponsesStream"]
 
 
 class _Restorers:
     def __init__(self, mapping: Mapping) -> None:
-        self._mapping = mapping
+        self.mapping = self._mapping = mapping
         self._open: dict[tuple[Any, ...], StreamRestorer] = {}
 
     def get(self, key: tuple[Any, ...], json_string: bool = False) -> StreamRestorer:
@@ -148,3 +148,69 @@ class AnthropicStream(_Stream):
                     "delta": {"type": name, field: rest},
                 }
                 yield _encode(["event: content_block_delta", "data: "], 1, event)
+
+
+_RESPONSE_DELTAS = {
+    "response.output_text.delta": ("text", False),
+    "response.function_call_arguments.delta": ("args", True),
+}
+_CLOSING = frozenset(
+    {
+        "response.output_text.done",
+        "response.function_call_arguments.done",
+        "response.output_item.done",
+        "response.completed",
+    }
+)
+
+
+class ResponsesStream(_Stream):
+    """OpenAI Responses API events: text and argument deltas stream through restorers;
+    events that carry whole items or the whole response are restored in full."""
+
+    def _restore(self, data: dict[str, Any]) -> Iterator[bytes]:
+        kind = data.get("type")
+        where = (data.get("output_index", 0), data.get("content_index", 0))
+        if kind in _RESPONSE_DELTAS and isinstance(data.get("delta"), str):
+            name, json_string = _RESPONSE_DELTAS[kind]
+            data["delta"] = self._r.get((name, *where), json_string).feed(data["delta"])
+            return
+        if kind in _CLOSING:
+            yield from self._held()
+        mapping = self._r.mapping
+        if kind == "response.output_text.done" and isinstance(data.get("text"), str):
+            data["text"] = mapping.restore(data["text"])
+        elif kind == "response.function_call_arguments.done" and isinstance(
+            data.get("arguments"), str
+        ):
+            data["arguments"] = mapping.restore(data["arguments"], json_string=True)
+        elif isinstance(data.get("item"), dict):
+            self._whole({"output": [data["item"]]})
+        elif isinstance(data.get("response"), dict):
+            self._whole(data["response"])
+
+    def _whole(self, body: dict[str, Any]) -> None:
+        from veil.gateway import _wire as wire
+
+        slots, json_slots = wire.responses_response_slots(body)
+        for container, key in slots:
+            container[key] = self._r.mapping.restore(container[key])
+        for container, key in json_slots:
+            container[key] = self._r.mapping.restore(container[key], json_string=True)
+
+    def _held(self) -> Iterator[bytes]:
+        """A held tail goes out as one more delta before the event that closes its item."""
+        for name, kind in (
+            ("text", "response.output_text.delta"),
+            ("args", "response.function_call_arguments.delta"),
+        ):
+            for key in self._r.keys((name,)):
+                rest = self._r.flush(key)
+                if rest:
+                    event = {
+                        "type": kind,
+                        "output_index": key[1],
+                        "content_index": key[2],
+                        "delta": rest,
+                    }
+                    yield _encode([f"event: {kind}", "data: "], 1, event)

@@ -17,6 +17,8 @@ __all__ = [
     "embedding_request_slots",
     "openai_request_slots",
     "openai_response_slots",
+    "responses_request_slots",
+    "responses_response_slots",
 ]
 
 Slot = tuple[Any, Any]  # (dict or list, key or index) holding a str
@@ -131,6 +133,53 @@ def anthropic_response_slots(body: dict[str, Any]) -> tuple[list[Slot], list[Slo
     text: list[Slot] = []
     _blocks(body.get("content") or [], text)
     return text, []
+
+
+def responses_request_slots(body: dict[str, Any]) -> tuple[list[Slot], list[Slot]]:
+    """OpenAI Responses API: instructions, input (string or items), tool descriptions."""
+    text: list[Slot] = []
+    js: list[Slot] = []
+    _text(body, "instructions", text)
+    value = body.get("input")
+    if isinstance(value, str):
+        text.append((body, "input"))
+    for item in value if isinstance(value, list) else []:
+        if not isinstance(item, dict):
+            continue
+        content = item.get("content")
+        if isinstance(content, str):
+            text.append((item, "content"))
+        elif isinstance(content, list):
+            for part in content:
+                if isinstance(part, dict) and isinstance(part.get("text"), str):
+                    text.append((part, "text"))
+        if item.get("type") == "function_call":
+            _text(item, "arguments", js)
+        elif item.get("type") == "function_call_output":
+            _text(item, "output", text)
+    for tool in body.get("tools") or []:
+        if isinstance(tool, dict):
+            _text(tool, "description", text)
+    return text, js
+
+
+def responses_response_slots(body: dict[str, Any]) -> tuple[list[Slot], list[Slot]]:
+    text: list[Slot] = []
+    js: list[Slot] = []
+    for item in body.get("output") or []:
+        _response_item(item, text, js)
+    _text(body, "output_text", text)
+    return text, js
+
+
+def _response_item(item: Any, text: list[Slot], js: list[Slot]) -> None:
+    if not isinstance(item, dict):
+        return
+    if item.get("type") == "function_call":
+        _text(item, "arguments", js)
+    for part in item.get("content") or []:
+        if isinstance(part, dict):
+            _text(part, "text", text)
 
 
 def embedding_request_slots(body: dict[str, Any]) -> tuple[list[Slot], list[Slot]]:

@@ -336,6 +336,93 @@ def _chat(payload: JSON, ctx: _Ctx) -> Response:
     return _sse(_chat_chunks(plan, model, ctx, prompt_tokens if with_usage else None))
 
 
+# --- OpenAI Responses API ----------------------------------------------------------------
+
+
+def _responses_said(payload: JSON) -> str:
+    """The text of the last user input: ``input`` as a string, or its last user item."""
+    raw = payload.get("input")
+    if isinstance(raw, str):
+        return raw
+    items = [i for i in raw if isinstance(i, dict)] if isinstance(raw, list) else []
+    users = [i for i in items if i.get("role") == "user"]
+    if not users:
+        raise _BadRequest("'input' must be a string or hold a user message")
+    content = users[-1].get("content")
+    if isinstance(content, str):
+        return content
+    parts = content if isinstance(content, list) else []
+    return "".join(str(p.get("text", "")) for p in parts if isinstance(p, dict) and "text" in p)
+
+
+def _response_object(payload: JSON, ctx: _Ctx, item: JSON, status: str) -> JSON:
+    return {
+        "id": ctx.new_id("resp_"),
+        "object": "response",
+        "created_at": 0,
+        "status": status,
+        "model": str(payload.get("model", OPENAI_MODELS[0])),
+        "output": [item] if status == "completed" else [],
+        "parallel_tool_calls": True,
+        "tool_choice": "auto",
+        "tools": [],
+        "usage": {"input_tokens": 1, "output_tokens": 1, "total_tokens": 2},
+    }
+
+
+def _responses(payload: JSON, ctx: _Ctx) -> Response:
+    """``POST /v1/responses``: echoes the last user input as one output_text message, or
+    calls the first function tool with {"text": ...} when the input mentions "tool"."""
+    said = _responses_said(payload)
+    tools = payload.get("tools")
+    first = tools[0] if isinstance(tools, list) and tools and isinstance(tools[0], dict) else None
+    if first is not None and "tool" in said.lower():
+        args = _dumps({"text": said})
+        item: JSON = {
+            "type": "function_call",
+            "id": ctx.new_id("fc_"),
+            "call_id": "call_1",
+            "name": str(first.get("name", "tool")),
+            "arguments": args,
+            "status": "completed",
+        }
+        pieces, kind = _split(args, ctx.chunk), "function_call_arguments"
+    else:
+        text = f"echo: {said}"
+        item = {
+            "type": "message",
+            "id": ctx.new_id("msg_"),
+            "status": "completed",
+            "role": "assistant",
+            "content": [{"type": "output_text", "text": text, "annotations": []}],
+        }
+        pieces, kind = _split(text, ctx.chunk), "output_text"
+    done = _response_object(payload, ctx, item, "completed")
+    if not payload.get("stream"):
+        return _json(done)
+    seq = itertools.count()
+
+    def event(name: str, **fields: object) -> bytes:
+        data = {"type": name, "sequence_number": next(seq), **fields}
+        return f"event: {name}\ndata: {_dumps(data)}\n\n".encode()
+
+    start = _response_object(payload, ctx, item, "in_progress")
+    events = [event("response.created", response=start)]
+    for piece in pieces:
+        events.append(
+            event(
+                f"response.{kind}.delta",
+                item_id=item["id"],
+                output_index=0,
+                content_index=0,
+                delta=piece,
+            )
+        )
+    events.append(event("response.output_item.done", output_index=0, item=item))
+    events.append(event("response.completed", response=done))
+    return _sse(events)
+
+
 def _embedding(item: object, dims: int, *, as_base64: bool) -> list[float] | str:
     vector = fake_embedding(item if isinstance(item, str) else _dumps(item), dims)
     if not as_base64:
@@ -524,6 +611,7 @@ def make_upstream_app(recorder: Recorder) -> Starlette:
             route("/v1/models", _models, ["GET"]),
             route("/v1/chat/completions", _chat, ["POST"]),
             route("/v1/embeddings", _embeddings, ["POST"]),
+            route("/v1/responses", _responses, ["POST"]),
             route("/v1/messages", _messages_endpoint, ["POST"]),
             route("/{rest:path}", _not_found, any_method),
         ]

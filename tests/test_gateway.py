@@ -338,6 +338,12 @@ def test_refusals(gateway: Gateway) -> None:
         headers={"authorization": f"Bearer {gateway.key}"},
     )
     assert bad.status_code == 400
+    huge = httpx.post(
+        f"{gateway.url}/v1/chat/completions",
+        content=b" " * (5 << 20),
+        headers={"authorization": f"Bearer {gateway.key}"},
+    )
+    assert huge.status_code == 413
     assert gateway.leaked() == []
 
 

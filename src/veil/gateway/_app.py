@@ -128,6 +128,9 @@ class Gateway:
         caller = self.authenticate(request)
         if caller is None:
             raise Refused(401, "authentication_error", "unknown or missing API key")
+        declared = request.headers.get("content-length", "0")
+        if not declared.isdigit() or int(declared) > self.config.max_body_bytes:
+            raise Refused(413, "invalid_request_error", "request body too large")
         raw = await request.body()
         if len(raw) > self.config.max_body_bytes:
             raise Refused(413, "invalid_request_error", "request body too large")

@@ -605,3 +605,20 @@ def test_responses_api_round_trip_stream_and_tools(gateway: Gateway) -> None:
     call = next(o for o in called.output if o.type == "function_call")
     assert json.loads(call.arguments) == {"text": f"use the tool for {NAME}"}
     assert gateway.leaked() == []
+
+
+def test_anthropic_streamed_tool_use_is_restored(gateway: Gateway) -> None:
+    tools = [
+        {"name": "lookup", "description": "find a customer", "input_schema": {"type": "object"}}
+    ]
+    with gateway.anthropic().messages.stream(
+        model="claude-sonnet-4",
+        max_tokens=200,
+        tools=tools,
+        messages=[{"role": "user", "content": f"use the tool for {NAME} at {EMAIL}"}],
+        extra_headers={"x-fake-chunk": "2"},
+    ) as stream:
+        final = stream.get_final_message()
+    block = next(b for b in final.content if b.type == "tool_use")
+    assert block.input == {"text": f"use the tool for {NAME} at {EMAIL}"}
+    assert gateway.leaked() == []

@@ -347,7 +347,9 @@ def test_refusals(gateway: Gateway) -> None:
     assert gateway.leaked() == []
 
 
-def test_detection_or_ledger_failure_refuses_and_sends_nothing(gateway: Gateway) -> None:
+def test_detection_or_ledger_failure_refuses_and_sends_nothing(
+    gateway: Gateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from veil.errors import DetectionError, LedgerTampered
 
     core = gateway.app.state.gateway
@@ -356,30 +358,20 @@ def test_detection_or_ledger_failure_refuses_and_sends_nothing(gateway: Gateway)
     async def broken(*_: object) -> None:
         raise DetectionError("detector crashed")
 
-    original = core.privacy.protect
-    core.privacy.protect = broken
-    try:
-        with pytest.raises(openai.APIStatusError) as err:
-            gateway.openai().chat.completions.create(
-                model="gpt-4o-mini", messages=[{"role": "user", "content": PROMPT}]
-            )
-        assert err.value.status_code == 503
-    finally:
-        core.privacy.protect = original
-
     def failing_submit(*_: object) -> None:
         raise LedgerTampered("disk full")
 
-    submit = core.ledger.submit
-    core.ledger.submit = failing_submit
-    try:
+    for target, name, fake in (
+        (core.privacy, "protect", broken),
+        (core.ledger, "submit", failing_submit),
+    ):
+        monkeypatch.setattr(target, name, fake)
         with pytest.raises(openai.APIStatusError) as err:
             gateway.openai().chat.completions.create(
                 model="gpt-4o-mini", messages=[{"role": "user", "content": PROMPT}]
             )
         assert err.value.status_code == 503
-    finally:
-        core.ledger.submit = submit
+        monkeypatch.undo()
     assert len(gateway.upstream.recorder.bodies()) == upstream_calls  # nothing was forwarded
 
 

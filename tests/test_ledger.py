@@ -189,9 +189,9 @@ def _insert(home: Path) -> None:
 
 def _own_signer(home: Path) -> NoteSigner:
     from veil.keys import KeyRing
+    from veil.ledger._ledger import log_signer
 
-    keyring = KeyRing.open(home)
-    return NoteSigner(f"veil.ledger/{keyring.key_id}", keyring.signing_key("ledger-signing"))
+    return log_signer(KeyRing.open(home))
 
 
 def _fork(home: Path) -> None:

@@ -83,13 +83,17 @@ def pg_url() -> str:
     store.close()
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
-def test_concurrent_processes_build_one_consistent_log(
-    tmp_path: Path, backend: str, request: pytest.FixtureRequest
-) -> None:
-    url = request.getfixturevalue("pg_url") if backend == "postgres" else None
+@pytest.fixture(params=["sqlite", "postgres"])
+def log(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Path, str | None]:
+    """(data directory, ledger URL) with the key created once: every writer shares it."""
+    url = request.getfixturevalue("pg_url") if request.param == "postgres" else None
     home = tmp_path / "home"
-    Ledger.open(home, url=url).close()  # create the key once: every writer shares it
+    Ledger.open(home, url=url).close()
+    return home, url
+
+
+def test_concurrent_processes_build_one_consistent_log(log: tuple[Path, str | None]) -> None:
+    home, url = log
     writers = [_writer(home, url, f"w{k}", 210) for k in range(4)]
     acks: dict[int, str] = {}
     for proc in writers:
@@ -106,16 +110,11 @@ def test_concurrent_processes_build_one_consistent_log(
     assert {a: actors.count(a) for a in set(actors)} == {f"w{k}": 210 for k in range(4)}
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
-def test_sigkill_mid_append_loses_nothing_acknowledged(
-    tmp_path: Path, backend: str, request: pytest.FixtureRequest
-) -> None:
-    url = request.getfixturevalue("pg_url") if backend == "postgres" else None
-    home = tmp_path / "home"
-    Ledger.open(home, url=url).close()
+def test_sigkill_mid_append_loses_nothing_acknowledged(log: tuple[Path, str | None]) -> None:
+    home, url = log
     rng = random.Random(11)
     acks: dict[int, str] = {}
-    rounds = 12 if backend == "sqlite" else 6
+    rounds = 12 if url is None else 6
     for _ in range(rounds):
         procs = [_writer(home, url, f"k{k}", -1) for k in range(2)]  # two writers, killed mid-run
         time.sleep(rng.uniform(0.6, 1.2))

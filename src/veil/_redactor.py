@@ -17,6 +17,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from veil._sensitive import Sensitive
 from veil.detect._analyzer import Analyzer
 from veil.detect._types import Finding, Label
 from veil.home import resolve_home
@@ -142,6 +143,15 @@ class Redactor:
     ) -> Redaction:
         result = transform(text, findings, self._operators.__getitem__, ctx or self._ctx)
         return Redaction(result.text, tuple(findings), result)
+
+    @property
+    def reversible(self) -> bool:
+        """Whether this policy keeps mappings in the vault (pseudonyms that restore)."""
+        return self._ctx.vault is not None
+
+    def reveal(self, surrogate: str, *, scope: str | None = None) -> Sensitive[str]:
+        """The value behind one pseudonym of ``scope``; RestoreError when unknown."""
+        return self._ctx.need_vault("reveal").reveal(surrogate, scope or self._ctx.scope)
 
     def restore(self, text: str, *, scope: str | None = None) -> RestoreResult:
         """Re-identify placeholders from this redactor's scope (needs the vault)."""

@@ -101,3 +101,15 @@ def counts_table(title: str, counts: dict[str, int]) -> Table:
 
 def interactive() -> bool:
     return sys.stderr.isatty()
+
+
+def write_text(text: str, output: Path) -> None:
+    """Write text to stdout (``-``) or atomically to a file (whole or not at all)."""
+    if str(output) == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    from veil.io._atomic import atomic_text
+
+    with atomic_text(output) as f:
+        f.write(text)

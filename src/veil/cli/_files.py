@@ -25,6 +25,7 @@ from veil.cli._common import (
     errors_to_exit,
     out,
     split_fields,
+    write_text,
 )
 from veil.detect import Finding, Label
 from veil.errors import InputError
@@ -124,7 +125,7 @@ def redact(
                 record(redactor.detector_version).text(
                     Action.REDACT, data.encode(), result.text.encode(), counts=result.counts, **run
                 )
-                _pipe(result.text, output)
+                write_text(result.text, output)
             console.print(counts_table("found, by data class", result.counts))
             return
         with redactor, progress_bar(input_size(path)) as progress, _target(path, output) as dst:
@@ -179,18 +180,6 @@ def _target(path: Path, output: Path) -> Iterator[Path]:
         sys.stdout.flush()
 
 
-def _pipe(text: str, output: Path) -> None:
-    """Write piped text to stdout (``-``) or atomically to a file."""
-    if str(output) == "-":
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return
-    from veil.io._atomic import atomic_text
-
-    with atomic_text(output) as f:
-        f.write(text)
-
-
 def restore(
     path: PathArg,
     output: OutOpt,
@@ -211,7 +200,7 @@ def restore(
             data = sys.stdin.read()
             text = engine.restore_text(data)
             record().text(Action.RESTORE, data.encode(), text.encode(), counts=engine.counts())
-            _pipe(text, output)
+            write_text(text, output)
         _restore_summary(engine, output)
         return
     with errors_to_exit():

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from veil.cli._common import HomeOpt, console, errors_to_exit, out
+from veil.cli._common import HomeOpt, console, errors_to_exit, out, write_text
 from veil.errors import ConfigError, InputError, KeyMissing
 
 app = typer.Typer(help="The tamper-evident ledger: verify, prove, export.", no_args_is_help=True)
@@ -24,22 +24,34 @@ KeyOpt = Annotated[
 OutOpt = Annotated[Path, typer.Option("--output", "-o", help="Bundle file; - for stdout")]
 
 
-def _store(home: Path | None):  # type: ignore[no-untyped-def]
+def _require_ledger(home: Path | None) -> str:
+    """The data directory's ledger URL; refuses (creating nothing) when there is none."""
     from veil.home import resolve_home
     from veil.ledger._ledger import ledger_url
-    from veil.ledger._store import open_store
 
     url = ledger_url(resolve_home(home))
     if not url.startswith("postgres") and not Path(url).is_file():
         raise ConfigError(f"no ledger at {url}: nothing has been recorded in this data directory")
-    return open_store(url)
+    return url
+
+
+def _store(home: Path | None):  # type: ignore[no-untyped-def]
+    from veil.ledger._store import open_store
+
+    return open_store(_require_ledger(home))
 
 
 def _own_ledger(home: Path | None):  # type: ignore[no-untyped-def]
     """The data directory's ledger with its existing key (a missing key is never minted here:
     a new key could not sign for the old log anyway)."""
-    from veil.home import resolve_home
     from veil.ledger import Ledger
+
+    _require_ledger(home)
+    return Ledger.open(_existing_keys(home))
+
+
+def _existing_keys(home: Path | None) -> Path:
+    from veil.home import resolve_home
 
     root = resolve_home(home)
     if not (root / "keys" / "master.key").is_file():
@@ -47,13 +59,15 @@ def _own_ledger(home: Path | None):  # type: ignore[no-untyped-def]
             f"no key file in {root}/keys: pass the log's verifier key with --key "
             "(ask its owner for `veil ledger key`)"
         )
-    return Ledger.open(root)
+    return root
 
 
 def _local_vkey(home: Path | None) -> str:
-    """The verifier key of this data directory's own key file."""
-    with _own_ledger(home) as ledger:
-        return str(ledger.vkey)
+    """The verifier key of this data directory's own key file (opens no ledger)."""
+    from veil.keys import KeyRing
+    from veil.ledger._ledger import log_signer
+
+    return log_signer(KeyRing.open(_existing_keys(home))).vkey
 
 
 def _verifiers(keys: list[str] | None, home: Path | None) -> list:  # type: ignore[type-arg]
@@ -115,10 +129,8 @@ def key(home: HomeOpt = None) -> None:
 @app.command("checkpoint")
 def checkpoint(home: HomeOpt = None) -> None:
     """Print the latest signed checkpoint (save it elsewhere: a witness of the log's state)."""
-    with errors_to_exit():
-        _store(home).close()
-        with _own_ledger(home) as ledger:
-            note, _ = ledger.checkpoint()
+    with errors_to_exit(), _own_ledger(home) as ledger:
+        note, _ = ledger.checkpoint()
     sys.stdout.write(note)
 
 
@@ -133,7 +145,6 @@ def consistency(
     import base64
 
     with errors_to_exit():
-        _store(home).close()
         with _own_ledger(home) as ledger:
             note, cp = ledger.checkpoint()
             if not 0 <= old_size <= cp.size:
@@ -176,13 +187,7 @@ def cosign(
             cosigned = Witness(home).cosign(_read(note), log_key, hashes)
         except ValueError as exc:
             raise InputError(f"unusable --log-key: {exc}") from None
-        if str(output) == "-":
-            sys.stdout.write(cosigned)
-        else:
-            from veil.io._atomic import atomic_text
-
-            with atomic_text(output) as fh:
-                fh.write(cosigned)
+        write_text(cosigned, output)
 
 
 @app.command("witness-key")
@@ -282,20 +287,12 @@ def recent_entries(home: Path | None, n: int, action: str | None = None) -> list
 
 
 def _export(home: Path | None, select):  # type: ignore[no-untyped-def]
-    _store(home).close()
     with _own_ledger(home) as ledger:
         return ledger.export(select(ledger))
 
 
 def _write(bundle: dict, output: Path) -> None:  # type: ignore[type-arg]
-    from veil.io._atomic import atomic_text
-
-    text = json.dumps(bundle, indent=1, ensure_ascii=False) + "\n"
-    if str(output) == "-":
-        sys.stdout.write(text)
-        return
-    with atomic_text(output) as fh:
-        fh.write(text)
+    write_text(json.dumps(bundle, indent=1, ensure_ascii=False) + "\n", output)
 
 
 def _read(path: Path) -> str:

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from veil.cli._common import HomeOpt, console, errors_to_exit, out
+from veil.cli._common import HomeOpt, console, errors_to_exit, out, write_text
 
 app = typer.Typer(help="Lineage of datasets, from the ledger.", no_args_is_help=True)
 
@@ -43,21 +43,15 @@ def export(
 ) -> None:
     """Write every recorded run as an OpenLineage RunEvent (JSON lines), each pointing at
     its ledger entry (custom run facet ``veil_ledger``)."""
-    from veil.cli._ledger import _own_ledger, _store
-    from veil.io._atomic import atomic_text
+    from veil.cli._ledger import _own_ledger
     from veil.ledger._lineage import openlineage_events
 
     with errors_to_exit():
-        _store(home).close()
         with _own_ledger(home) as ledger:
             _, cp = ledger.checkpoint()
             events = openlineage_events(ledger.store, cp.origin, cp.size)
         text = "".join(json.dumps(e, sort_keys=True) + "\n" for e in events)
-        if str(output) == "-":
-            out.file.write(text)
-        else:
-            with atomic_text(output) as fh:
-                fh.write(text)
+        write_text(text, output)
     console.print(f"{len(events)} OpenLineage run events")
 
 

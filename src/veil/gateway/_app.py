@@ -73,6 +73,7 @@ class Call:
     headers: dict[str, str]
     counts: dict[str, int] = field(default_factory=dict)
     mapping: Mapping = field(default_factory=Mapping)
+    sent: bytes = b""  # the pseudonymised body: serialised once, hashed and forwarded as is
     started: float = field(default_factory=time.perf_counter)
 
 
@@ -182,6 +183,7 @@ class Gateway:
         for (container, key), text in zip(everything, out.texts, strict=True):
             container[key] = text
         call.counts, call.mapping = out.counts, out.mapping
+        call.sent = json.dumps(call.body, ensure_ascii=False, separators=(",", ":")).encode()
         self.metrics.entities(out.counts)
 
     async def _decide_and_record(self, call: Call) -> None:
@@ -198,7 +200,6 @@ class Gateway:
             purpose=call.purpose,
             data_classes=call.counts,
         )
-        sent = json.dumps(call.body, sort_keys=True).encode()
         event = Event(
             action=Action.MODEL_CALL,
             actor=f"caller:{call.caller.name}",
@@ -208,7 +209,11 @@ class Gateway:
             policy=_policy_ref(self.privacy.policy),
             engine={"detectors": self.privacy.detectors, "access_policy": self.access.hash},
             outputs=(
-                Artifact(sha256=hashlib.sha256(sent).hexdigest(), bytes=len(sent), format="json"),
+                Artifact(
+                    sha256=hashlib.sha256(call.sent).hexdigest(),
+                    bytes=len(call.sent),
+                    format="json",
+                ),
             ),
             counts=call.counts,
             decision="allow" if decision.allowed else "deny",
@@ -243,7 +248,8 @@ class Gateway:
             else dict(call.headers)
         )
         headers.update(_upstream_headers(call.upstream))
-        request = client.build_request("POST", path, json=call.body, headers=headers)
+        headers["content-type"] = "application/json"
+        request = client.build_request("POST", path, content=call.sent, headers=headers)
         for attempt in range(call.upstream.retries + 1):
             try:
                 response = await client.send(request, stream=stream)
@@ -291,13 +297,8 @@ class Gateway:
         return JSONResponse(data, headers=_restore_headers(call.mapping))
 
     def _restore_body(self, call: Call, data: dict[str, Any]) -> None:
-        if call.endpoint == "embeddings":
-            return
-        slots, json_slots = _RESPONSE_SLOTS[call.endpoint](data)
-        for container, key in slots:
-            container[key] = call.mapping.restore(container[key])
-        for container, key in json_slots:
-            container[key] = call.mapping.restore(container[key], json_string=True)
+        if call.endpoint in _RESPONSE_SLOTS:  # embeddings hold no text to restore
+            wire.restore_slots(call.mapping, _RESPONSE_SLOTS[call.endpoint](data))
 
     async def _stream(self, call: Call, response: httpx.Response) -> AsyncIterator[bytes]:
         restorer = _STREAMS[call.endpoint](call.mapping)

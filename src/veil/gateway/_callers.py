@@ -53,7 +53,7 @@ class CallerStore:
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.executescript(_SCHEMA)
         self._lock = threading.Lock()
-        self._cache: dict[bytes, Caller | None] = {}
+        self._cache: dict[bytes, Caller] = {}
 
     def create(
         self,
@@ -93,8 +93,9 @@ class CallerStore:
         if not key or not key.startswith("vk_") or len(key) > 100:
             return None
         digest = _hash(key)
-        if digest in self._cache:
-            return self._cache[digest]
+        known = self._cache.get(digest)
+        if known is not None:
+            return known
         with self._lock:
             row = self._db.execute(
                 "SELECT id, name, key_hash, jurisdictions, purposes, models, policy FROM callers "
@@ -105,7 +106,8 @@ class CallerStore:
         if row and hmac.compare_digest(bytes(row[2]), digest):
             jurisdictions, purposes, models = (tuple(json.loads(v)) for v in row[3:6])
             caller = Caller(row[0], row[1], jurisdictions, purposes, models, policy=row[6])
-        self._cache[digest] = caller
+        if caller is not None:  # misses are not cached: random keys must not grow memory
+            self._cache[digest] = caller
         return caller
 
     def revoke(self, name: str) -> bool:

@@ -80,15 +80,16 @@ class PrivacyWorker:
 
     def _mapping(self, texts: list[str], scope: str) -> Mapping:
         """Placeholder -> value for every placeholder the model is shown in this request."""
-        vault = self._redactor._ctx.vault
         mapping = Mapping()
-        if vault is None:
+        if not self._redactor.reversible:
             return mapping
         from veil.errors import RestoreError
 
         for placeholder in {m for t in texts for m in PLACEHOLDER.findall(t)}:
             try:
-                mapping.values[placeholder] = vault.reveal(placeholder, scope).reveal()
+                mapping.values[placeholder] = self._redactor.reveal(
+                    placeholder, scope=scope
+                ).reveal()
             except RestoreError:  # a placeholder the caller wrote itself: not ours to fill
                 continue
         return mapping

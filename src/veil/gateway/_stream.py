@@ -192,11 +192,7 @@ class ResponsesStream(_Stream):
     def _whole(self, body: dict[str, Any]) -> None:
         from veil.gateway import _wire as wire
 
-        slots, json_slots = wire.responses_response_slots(body)
-        for container, key in slots:
-            container[key] = self._r.mapping.restore(container[key])
-        for container, key in json_slots:
-            container[key] = self._r.mapping.restore(container[key], json_string=True)
+        wire.restore_slots(self._r.mapping, wire.responses_response_slots(body))
 
     def _held(self) -> Iterator[bytes]:
         """A held tail goes out as one more delta before the event that closes its item."""

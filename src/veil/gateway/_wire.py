@@ -8,7 +8,10 @@ values are escaped inside them.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from veil.gateway._restore import Mapping
 
 __all__ = [
     "Slot",
@@ -19,6 +22,7 @@ __all__ = [
     "openai_response_slots",
     "responses_request_slots",
     "responses_response_slots",
+    "restore_slots",
 ]
 
 Slot = tuple[Any, Any]  # (dict or list, key or index) holding a str
@@ -69,9 +73,7 @@ def openai_request_slots(body: dict[str, Any]) -> tuple[list[Slot], list[Slot]]:
         if not isinstance(message, dict):
             continue
         _parts(message.get("content"), message, "content", text)
-        for call in message.get("tool_calls") or []:
-            if isinstance(call, dict) and isinstance(call.get("function"), dict):
-                _text(call["function"], "arguments", js)
+        _tool_calls(message, js)
     for tool in body.get("tools") or []:
         if isinstance(tool, dict) and isinstance(tool.get("function"), dict):
             _text(tool["function"], "description", text)
@@ -86,10 +88,24 @@ def openai_response_slots(body: dict[str, Any]) -> tuple[list[Slot], list[Slot]]
         if not isinstance(message, dict):
             continue
         _text(message, "content", text)
-        for call in message.get("tool_calls") or []:
-            if isinstance(call, dict) and isinstance(call.get("function"), dict):
-                _text(call["function"], "arguments", js)
+        _tool_calls(message, js)
     return text, js
+
+
+def _tool_calls(message: dict[str, Any], js: list[Slot]) -> None:
+    """An assistant message's tool-call arguments: JSON documents held as strings."""
+    for call in message.get("tool_calls") or []:
+        if isinstance(call, dict) and isinstance(call.get("function"), dict):
+            _text(call["function"], "arguments", js)
+
+
+def restore_slots(mapping: Mapping, slots: tuple[list[Slot], list[Slot]]) -> None:
+    """Restore every text slot, and every JSON-string slot with its values escaped."""
+    text, js = slots
+    for container, key in text:
+        container[key] = mapping.restore(container[key])
+    for container, key in js:
+        container[key] = mapping.restore(container[key], json_string=True)
 
 
 def anthropic_request_slots(body: dict[str, Any]) -> tuple[list[Slot], list[Slot]]:

@@ -29,7 +29,7 @@ from veil.ledger._store import Store, open_store
 if TYPE_CHECKING:
     from veil.keys import KeyRing
 
-__all__ = ["Ledger", "Pending", "Receipt", "ledger_url"]
+__all__ = ["Ledger", "Pending", "Receipt", "ledger_url", "log_signer"]
 
 MAX_BATCH = 8192
 
@@ -75,6 +75,11 @@ class Receipt:
     root: bytes
 
 
+def log_signer(keyring: KeyRing) -> NoteSigner:
+    """The checkpoint signer of a data directory's log; its name is the log's origin."""
+    return NoteSigner(f"veil.ledger/{keyring.key_id}", keyring.signing_key("ledger-signing"))
+
+
 def ledger_url(home: Path) -> str:
     """``VEIL_LEDGER_URL`` (e.g. ``postgresql://...``) or ``HOME/ledger.db``."""
     return os.environ.get("VEIL_LEDGER_URL") or str(home / "ledger.db")
@@ -114,8 +119,7 @@ class Ledger:
 
         root = resolve_home(home)
         keyring = KeyRing.open(root)
-        signer = NoteSigner(f"veil.ledger/{keyring.key_id}", keyring.signing_key("ledger-signing"))
-        return cls(open_store(url or ledger_url(root)), signer, keyring=keyring)
+        return cls(open_store(url or ledger_url(root)), log_signer(keyring), keyring=keyring)
 
     def keyed(self, value: str) -> str:
         """A keyed hash (HMAC-SHA256, ledger-ref key) of a name or a value: entries link

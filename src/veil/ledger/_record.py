@@ -83,7 +83,7 @@ class Recorder:
             engine=self.engine,
             run=uuid.uuid4().hex,
             policy=policy,
-            **{k: _tuple(v) for k, v in fields.items() if v is not None},
+            **{k: v for k, v in fields.items() if v is not None},  # pydantic makes lists tuples
         )
         return self.ledger.append(event)
 
@@ -101,11 +101,3 @@ def _policy_ref(policy: Any) -> PolicyRef | None:
     if policy is None:
         return None
     return PolicyRef(id=policy.policy_id, hash=policy.content_hash, version=str(policy.version))
-
-
-def _tuple(value: Any) -> Any:
-    return (
-        tuple(value)
-        if isinstance(value, list | Iterable) and not isinstance(value, str | bytes | dict)
-        else value
-    )

@@ -262,3 +262,51 @@ def test_a_batch_commits_its_pseudonyms_together_or_not_at_all(vault: Vault, hom
     with pytest.raises(RestoreError):
         vault.reveal("<PERSON_3>")  # rolled back with the batch
     assert vault.pseudonym("Next One", "PERSON") == "<PERSON_3>"
+
+
+def test_vault_values_live_under_the_key_store_and_survive_kek_rotation(home: Path) -> None:
+    from veil.keys import KeyStore
+    from veil.transform._vault import VAULT_KEY
+
+    with Vault.open(home, KeyRing.open(home)) as v:
+        s = v.pseudonym("Ada Lovelace", "PERSON")
+    with KeyStore.open(home) as ks:
+        assert ks.data_key(VAULT_KEY).jurisdiction == "LOCAL"
+        ks.rotate("LOCAL")
+    with Vault.open(home, KeyRing.open(home)) as v:
+        assert v.reveal(s).reveal() == "Ada Lovelace"
+
+
+def test_destroying_the_vault_key_shreds_every_value(home: Path) -> None:
+    from veil.keys import KeyStore
+    from veil.transform._vault import VAULT_KEY
+
+    with Vault.open(home, KeyRing.open(home)) as v:
+        s = v.pseudonym("Grace Hopper", "PERSON")
+    with KeyStore.open(home) as ks:
+        ks.destroy_data_key(VAULT_KEY)
+    with Vault.open(home, KeyRing.open(home)) as v, pytest.raises(RestoreError):
+        v.reveal(s)
+
+
+def test_schema_v1_rows_keep_opening_after_upgrade(home: Path) -> None:
+    keyring = KeyRing.open(home)
+    with Vault.open(home, keyring) as v:
+        s = v.pseudonym("Alan Turing", "PERSON")
+        # Rewrite the row as schema v1 wrote it: DEK under the ring's derived vault key.
+        conn = v._conn
+        _nonce, _ct, wrapped = conn.execute(
+            "SELECT nonce, ciphertext, wrapped_dek FROM entries"
+        ).fetchone()
+        from veil.transform._vault import _aad
+
+        aad = _aad("default", "PERSON", s)
+        dek = v._wrapper("veil/vault").decrypt(wrapped[:12], wrapped[12:], aad)
+        legacy = wrapped[:12] + keyring.aead("vault").encrypt(wrapped[:12], dek, aad)
+        conn.execute("ALTER TABLE entries DROP COLUMN wrapper")
+        conn.execute("UPDATE entries SET wrapped_dek = ?", (legacy,))
+        conn.execute("UPDATE meta SET value = '1' WHERE name = 'schema_version'")
+    with Vault.open(home, KeyRing.open(home)) as v:
+        assert v.reveal(s).reveal() == "Alan Turing"
+        version = v._conn.execute("SELECT value FROM meta WHERE name='schema_version'").fetchone()
+        assert version == ("2",)

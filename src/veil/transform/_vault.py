@@ -4,7 +4,11 @@ Layout (``home/vault.db``, schema version in ``meta``):
 
 * ``entries`` — one row per (scope, label, style, value). The value is sealed
   with its own random AES-256-GCM data key (DEK); the DEK is wrapped by the
-  vault KEK from the key ring. Both seals bind scope, label and surrogate as
+  vault's key ``veil/vault`` from the key store (``keystore.db``), itself
+  wrapped by the active KEK of the vault's jurisdiction (envelope encryption:
+  rotating the KEK re-wraps one key, not a row per value). Rows written before
+  schema v2 stay wrapped by the key ring's derived ``vault`` key (column
+  ``wrapper``) and keep opening. Both seals bind scope, label and surrogate as
   associated data, so a row's ciphertext cannot be swapped onto another
   surrogate. Lookups go through ``index_hmac``, a keyed HMAC of the
   normalised value: without the key file it cannot be brute-forced from a
@@ -38,13 +42,14 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from veil._sensitive import Sensitive
 from veil.detect._types import LABELS
-from veil.errors import RestoreError, VaultError
-from veil.keys import KeyRing
+from veil.errors import KeyMissing, RestoreError, VaultError
+from veil.keys import KeyRing, KeyStore
 from veil.transform._fakes import MAX_ATTEMPTS, fake_surrogate
 
 __all__ = ["SCHEMA_VERSION", "SurrogateStyle", "Vault", "normalise"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+VAULT_KEY = "veil/vault"  # the key store's data key that wraps every entry's DEK
 SurrogateStyle = Literal["placeholder", "fake"]
 _NONCE = 12
 _NOT_RESTORABLE = "surrogate cannot be restored (unknown, erased or tampered)"
@@ -65,6 +70,7 @@ CREATE TABLE IF NOT EXISTS entries (
     ciphertext BLOB NOT NULL,
     wrapped_dek BLOB NOT NULL,
     created_at TEXT NOT NULL,
+    wrapper TEXT NOT NULL DEFAULT 'derived',
     UNIQUE (scope, index_hmac),
     UNIQUE (scope, surrogate));
 """
@@ -82,11 +88,13 @@ def normalise(value: str) -> str:
 class Vault:
     """Pseudonyms that restore: ``pseudonym`` allocates, ``reveal`` restores, ``forget`` erases."""
 
-    def __init__(self, conn: sqlite3.Connection, keyring: KeyRing) -> None:
+    def __init__(self, conn: sqlite3.Connection, keyring: KeyRing, keys: KeyStore) -> None:
         self._conn = conn
         self._batch_depth = 0
         self._keyring = keyring
-        self._kek = keyring.aead("vault")
+        self._keys = keys
+        self._key_ready = False  # veil/vault exists in the key store (created on first seal)
+        self._legacy_kek = keyring.aead("vault")  # wraps rows from schema v1
 
     @classmethod
     def open(cls, home: Path, keyring: KeyRing) -> Vault:
@@ -101,7 +109,7 @@ class Vault:
             raise VaultError(
                 f"cannot open vault {path} ({exc}); check --home and its permissions"
             ) from None
-        vault = cls(conn, keyring)
+        vault = cls(conn, keyring, KeyStore.open(home))
         vault._migrate(path)
         return vault
 
@@ -129,14 +137,15 @@ class Vault:
     def reveal(self, surrogate: str, scope: str = "default") -> Sensitive[str]:
         """The original value behind ``surrogate``; RestoreError when unknown or erased."""
         row = self._conn.execute(
-            "SELECT label, nonce, ciphertext, wrapped_dek FROM entries"
+            "SELECT label, nonce, ciphertext, wrapped_dek, wrapper FROM entries"
             " WHERE scope = ? AND surrogate = ?",
             (scope, surrogate),
         ).fetchone()
         if row is None:
             raise RestoreError(_NOT_RESTORABLE)
-        label, nonce, ciphertext, wrapped = row
-        return Sensitive(self._unseal(nonce, ciphertext, wrapped, _aad(scope, label, surrogate)))
+        label, nonce, ciphertext, wrapped, wrapper = row
+        aad = _aad(scope, label, surrogate)
+        return Sensitive(self._unseal(nonce, ciphertext, wrapped, aad, wrapper))
 
     def forget(self, value: str, label: str | None = None, scope: str | None = None) -> int:
         """Crypto-shred every entry for ``value`` (optionally one label/scope); return the count."""
@@ -164,6 +173,7 @@ class Vault:
 
     def close(self) -> None:
         self._conn.close()
+        self._keys.close()
 
     def __enter__(self) -> Vault:
         return self
@@ -187,7 +197,20 @@ class Vault:
             if not meta:
                 self._init_meta()
                 return
-        _check_meta(path, meta, self._keyring.key_id)
+            _check_meta(path, meta, self._keyring.key_id)
+            if int(meta["schema_version"]) < SCHEMA_VERSION:
+                self._upgrade()
+
+    def _upgrade(self) -> None:
+        """v1 -> v2: rows keep their derived-key wrapping (``wrapper = 'derived'``)."""
+        columns = {r[1] for r in self._conn.execute("PRAGMA table_info(entries)")}
+        if "wrapper" not in columns:
+            self._conn.execute(
+                "ALTER TABLE entries ADD COLUMN wrapper TEXT NOT NULL DEFAULT 'derived'"
+            )
+        self._conn.execute(
+            "UPDATE meta SET value = ? WHERE name = 'schema_version'", (str(SCHEMA_VERSION),)
+        )
 
     def _init_meta(self) -> None:
         rows = [
@@ -238,8 +261,8 @@ class Vault:
         nonce, ciphertext, wrapped = self._seal(value, _aad(scope, label, surrogate))
         self._conn.execute(
             "INSERT INTO entries (scope, label, style, index_hmac, surrogate, nonce, ciphertext,"
-            " wrapped_dek, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (scope, label, style, index, surrogate, nonce, ciphertext, wrapped, _now()),
+            " wrapped_dek, created_at, wrapper) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (scope, label, style, index, surrogate, nonce, ciphertext, wrapped, _now(), VAULT_KEY),
         )
         return surrogate
 
@@ -276,13 +299,27 @@ class Vault:
         dek = AESGCM.generate_key(bit_length=256)
         nonce, kek_nonce = os.urandom(_NONCE), os.urandom(_NONCE)
         ciphertext = AESGCM(dek).encrypt(nonce, value.encode(), aad)
-        return nonce, ciphertext, kek_nonce + self._kek.encrypt(kek_nonce, dek, aad)
+        return nonce, ciphertext, kek_nonce + self._wrapper(VAULT_KEY).encrypt(kek_nonce, dek, aad)
 
-    def _unseal(self, nonce: bytes, ciphertext: bytes, wrapped: bytes, aad: bytes) -> str:
+    def _unseal(
+        self, nonce: bytes, ciphertext: bytes, wrapped: bytes, aad: bytes, wrapper: str
+    ) -> str:
         try:
-            dek = self._kek.decrypt(wrapped[:_NONCE], wrapped[_NONCE:], aad)
+            dek = self._wrapper(wrapper).decrypt(wrapped[:_NONCE], wrapped[_NONCE:], aad)
             return AESGCM(dek).decrypt(nonce, ciphertext, aad).decode()
         except (InvalidTag, ValueError):
+            raise RestoreError(_NOT_RESTORABLE) from None
+
+    def _wrapper(self, name: str) -> AESGCM:
+        if name == "derived":
+            return self._legacy_kek
+        try:
+            if not self._key_ready:
+                self._keys.ensure_data_key(name)
+                self._key_ready = True
+            return self._keys.aead(name)
+        except KeyMissing:
+            # A destroyed vault key or KEK: every value under it is shredded, not "missing".
             raise RestoreError(_NOT_RESTORABLE) from None
 
     def _delete(self, where: str, targets: Sequence[tuple[str, object]]) -> int:

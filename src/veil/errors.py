@@ -16,7 +16,8 @@ they leak nothing about *why* they failed.
     │   └── KeyMissing         the key file is absent or unreadable
     ├── RestoreError           a placeholder cannot be re-identified
     ├── LedgerTampered         evidence does not verify (later: ledger)
-    ├── KeyReleaseRefused      a key broker refused release (later: keys)
+    ├── KeyReleaseRefused      a key broker refused release
+    ├── AttestationFailed      TEE evidence does not verify (terse reason code)
     └── BudgetExhausted        a privacy budget is spent (later: dp)
 
 No message ever contains a raw sensitive value: errors name files, lines,
@@ -26,6 +27,7 @@ fields, labels and counts, never the data.
 from __future__ import annotations
 
 __all__ = [
+    "AttestationFailed",
     "BudgetExhausted",
     "ConfigError",
     "DetectionError",
@@ -116,6 +118,36 @@ class LedgerTampered(VeilError):
 
 class KeyReleaseRefused(VeilError):
     """A key broker refused to release a key."""
+
+
+class AttestationFailed(VeilError):
+    """TEE evidence does not verify.
+
+    ``reason`` is one word from a fixed vocabulary (``malformed``, ``signature``,
+    ``chain``, ``root``, ``expired``, ``binding``, ``collateral``, ``tcb``,
+    ``platform``); the message is ``attestation refused: <reason>`` and never
+    carries evidence bytes, so it is safe to log and return to a caller.
+    """
+
+    REASONS = frozenset(
+        {
+            "malformed",
+            "signature",
+            "chain",
+            "root",
+            "expired",
+            "binding",
+            "collateral",
+            "tcb",
+            "platform",
+        }
+    )
+
+    def __init__(self, reason: str) -> None:
+        if reason not in self.REASONS:
+            raise ValueError(f"unknown attestation failure reason {reason!r}")
+        self.reason = reason
+        super().__init__(f"attestation refused: {reason}")
 
 
 class BudgetExhausted(VeilError):

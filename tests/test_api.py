@@ -11,10 +11,12 @@ from types import ModuleType
 import pytest
 
 import veil
+import veil.attest
 import veil.detect
 import veil.errors
 import veil.hazmat
 import veil.io
+import veil.kbs
 import veil.keys
 import veil.ledger
 import veil.policy
@@ -74,8 +76,47 @@ PUBLIC = {
         "redact_path",
         "scan_path",
     ],
-    veil.keys: ["PURPOSES", "FpeCipher", "KeyRing", "Purpose"],
+    veil.keys: [
+        "PURPOSES",
+        "AwsKmsProvider",
+        "DataKeyInfo",
+        "EnvProvider",
+        "FpeCipher",
+        "KekInfo",
+        "KekProvider",
+        "KeyRing",
+        "KeyStore",
+        "LocalProvider",
+        "Purpose",
+        "default_jurisdiction",
+    ],
+    veil.attest: [
+        "PLATFORMS",
+        "Claims",
+        "Platform",
+        "Region",
+        "RegionSource",
+        "SimulatedCA",
+        "SimulatedTEE",
+        "decode",
+        "detect",
+        "measure_program",
+        "verify_evidence",
+    ],
+    veil.kbs: [
+        "BrokerConfig",
+        "Challenge",
+        "KeyBroker",
+        "ReferenceValue",
+        "ReleasePolicy",
+        "ReleaseRequest",
+        "Released",
+        "fetch_key",
+        "report_data",
+        "simulated_evidence",
+    ],
     veil.errors: [
+        "AttestationFailed",
         "BudgetExhausted",
         "ConfigError",
         "DetectionError",

@@ -48,3 +48,19 @@ def test_label_in_taxonomy(label: str) -> None:
 def test_builtin_policy_in_policy_doc(name: str) -> None:
     text = (DOCS / "policy.md").read_text(encoding="utf-8")
     assert f"`{name}`" in text, f"docs/policy.md does not mention the builtin policy `{name}`"
+
+
+def test_broker_settings_and_refusal_reasons_are_documented() -> None:
+    from veil.kbs import BrokerConfig
+
+    text = (DOCS / "keys.md").read_text(encoding="utf-8")
+    for name in BrokerConfig.model_fields:
+        assert f"`{name}`" in text, f"docs/keys.md does not document broker setting `{name}`"
+    source = (ROOT / "src" / "veil" / "kbs").glob("*.py")
+    import re
+
+    reasons = {m for f in source for m in re.findall(r'_Refused\("([a-z-]+)', f.read_text())}
+    reasons |= {"debug", "simulated", "measurement", "tcb", "region"}  # guards() returns these
+    assert len(reasons) >= 10
+    for reason in reasons:
+        assert f"`{reason}" in text, f"docs/keys.md does not explain refusal `{reason}`"

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from veil.cli import _files, _gateway, _ledger, _lineage, _policy
+from veil.cli import _attest, _files, _gateway, _keys, _ledger, _lineage, _policy
 from veil.cli._common import PatternsOnlyOpt, errors_to_exit, out
 
 app = typer.Typer(
@@ -26,7 +26,12 @@ app.add_typer(_ledger.app, name="ledger")
 app.add_typer(_lineage.app, name="lineage")
 app.command("serve")(_gateway.serve)
 app.add_typer(_gateway.keys_app, name="keys")
+_gateway.keys_app.add_typer(_keys.kek_app, name="kek")
+_gateway.keys_app.add_typer(_keys.data_app, name="data")
 app.command("calls")(_gateway.calls)
+app.add_typer(_attest.attest_app, name="attest")
+app.add_typer(_attest.kbs_app, name="kbs")
+app.add_typer(_attest.tee_app, name="tee")
 
 
 @app.command("detect")

@@ -18,10 +18,12 @@ from rich.console import Console
 from rich.table import Table
 
 from veil.errors import (
+    AttestationFailed,
     ConfigError,
     DetectionError,
     InputError,
     KeyMissing,
+    KeyReleaseRefused,
     LedgerTampered,
     PolicyError,
     VeilError,
@@ -62,6 +64,8 @@ EXIT_CODES: dict[type[VeilError], int] = {
     KeyMissing: 2,
     DetectionError: 5,
     LedgerTampered: 6,
+    AttestationFailed: 7,
+    KeyReleaseRefused: 8,
 }
 
 

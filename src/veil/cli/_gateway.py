@@ -10,7 +10,9 @@ import typer
 
 from veil.cli._common import HomeOpt, console, errors_to_exit, out
 
-keys_app = typer.Typer(help="Caller keys for the gateway (stored hashed).", no_args_is_help=True)
+keys_app = typer.Typer(
+    help="Caller keys (gateway, stored hashed), KEKs and data keys.", no_args_is_help=True
+)
 
 
 def serve(
@@ -98,7 +100,8 @@ def create(
 
 @keys_app.command("list")
 def list_keys(home: HomeOpt = None) -> None:
-    """List callers (never their keys)."""
+    """List caller keys, KEKs and data keys with their jurisdictions (never key bytes)."""
+    from veil.cli._keys import print_keys
     from veil.gateway import CallerStore
     from veil.home import resolve_home
 
@@ -106,8 +109,10 @@ def list_keys(home: HomeOpt = None) -> None:
         store = CallerStore(resolve_home(home))
         rows = store.list()
         store.close()
-    for name, jurisdictions, created, revoked in rows:
-        out.print(f"{name:<24} {jurisdictions:<24} {created}{'  revoked' if revoked else ''}")
+        for name, jurisdictions, created, revoked in rows:
+            flag = "  revoked" if revoked else ""
+            out.print(f"caller {name:<23} {jurisdictions:<24} {created}{flag}")
+        print_keys(home)
 
 
 @keys_app.command("revoke")

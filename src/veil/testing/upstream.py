@@ -658,11 +658,18 @@ def _wait_started(server: uvicorn.Server, thread: threading.Thread, timeout: flo
 def run_upstream(port: int = 0, *, recorder: Recorder | None = None) -> Iterator[Upstream]:
     """Serve the fake provider on 127.0.0.1 in a background thread (port 0: a free one)."""
     recorder = recorder if recorder is not None else Recorder()
+    with serve_app(make_upstream_app(recorder), port, name="veil-fake-upstream") as bound:
+        yield Upstream(url=f"http://127.0.0.1:{bound}", port=bound, recorder=recorder)
+
+
+@contextmanager
+def serve_app(app: Any, port: int = 0, *, name: str = "veil-test-server") -> Iterator[int]:
+    """Serve any ASGI app on 127.0.0.1 in a background thread; yields the bound port."""
     sock = _bind(port)
     bound = int(sock.getsockname()[1])
     # log_config=None: leave the host's logging alone; only uvicorn's own level changes.
     config = uvicorn.Config(
-        make_upstream_app(recorder),
+        app,
         log_config=None,
         log_level="warning",
         access_log=False,
@@ -670,13 +677,11 @@ def run_upstream(port: int = 0, *, recorder: Recorder | None = None) -> Iterator
         timeout_graceful_shutdown=1,
     )
     server = uvicorn.Server(config)
-    thread = threading.Thread(
-        target=server.run, kwargs={"sockets": [sock]}, name="veil-fake-upstream", daemon=True
-    )
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name=name, daemon=True)
     thread.start()
     try:
         _wait_started(server, thread, timeout=10.0)
-        yield Upstream(url=f"http://127.0.0.1:{bound}", port=bound, recorder=recorder)
+        yield bound
     finally:
         server.should_exit = True
         thread.join(timeout=5.0)
@@ -692,4 +697,5 @@ __all__ = [
     "fake_embedding",
     "make_upstream_app",
     "run_upstream",
+    "serve_app",
 ]

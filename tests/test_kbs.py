@@ -356,3 +356,47 @@ def test_guards_refuse_dcap_without_tcb_status_and_nitro_debug():
     )
     assert nitro.debug
     assert ReleasePolicy(config()).guards(nitro, _key())[0] == "debug"
+
+
+def test_keys_jwcrypto_cannot_encrypt_to_are_refused_and_recorded(kbs: Kbs):
+    w = _Manual(kbs)
+    for flag in ({"use": "sig"}, {"key_ops": ["verify"]}):
+        body = w.body(w.nonce())
+        body["public_key"] = {**w.public, **flag}
+        _refused(w.post(body))
+    assert [r for _, r in kbs.reasons()] == [("public-key",), ("public-key",)]
+
+
+def test_a_zero_padded_small_rsa_modulus_is_refused(kbs: Kbs):
+    small = jwk.JWK.generate(kty="RSA", size=1024).export_public(as_dict=True)
+    small["n"] = b64url(b"\x00" * 128 + unb64url(small["n"]))
+    w = _Manual(kbs)
+    w.public = small
+    _refused(w.post(w.body(w.nonce())))
+    assert kbs.reasons()[-1][1] == ("public-key",)
+
+
+def test_an_erroring_forbid_does_not_fail_open(tmp_path: Path):
+    """Cedar skips a policy whose evaluation errors; the broker must treat that as a deny."""
+    home = _home(tmp_path)
+    ca = SimulatedCA.open(home)
+    policy = (
+        'permit(principal, action == Action::"release", resource);\n'
+        "forbid(principal, action, resource) when { principal.no_such_attribute == 1 };\n"
+    )
+    broker, ledger = _broker(home, config(policy=policy), ca)
+    with serve_app(create_app(broker)) as port, pytest.raises(KeyReleaseRefused):
+        fetch_key(f"http://127.0.0.1:{port}", "model-key", _evidence(ca.device()))
+    ledger.close()
+    assert Kbs("", home, ca, broker, Ledger.open(home)).reasons()[-1][1][-1] == "policy"
+
+
+def test_flooding_challenges_gets_429_not_500(kbs: Kbs, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr("veil.kbs._broker._MAX_PENDING", 3)
+    codes = [
+        httpx.post(f"{kbs.url}/kbs/v1/challenge", json={"key": "k"}).status_code for _ in range(4)
+    ]
+    assert codes == [200, 200, 200, 429]
+    deep = b"[" * 100_000 + b"]" * 100_000
+    r = httpx.post(f"{kbs.url}/kbs/v1/release", content=deep)
+    assert r.status_code == 400

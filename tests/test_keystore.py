@@ -53,11 +53,22 @@ def test_other_jurisdictions_need_their_own_kek(store: KeyStore):
     assert (info.jurisdiction, info.kek_id) == ("EU", eu.id)
     with pytest.raises(ConfigError, match="jurisdiction"):
         store.create_kek("not a code!")
-    # A wrapped key moved under another jurisdiction's KEK does not open: the jurisdiction
-    # is part of the wrap's associated data.
+    # A wrapped key moved under another jurisdiction's KEK is refused; an edited row (its
+    # jurisdiction or dev flag, which the broker trusts) no longer unwraps: both are bound
+    # into the wrap's associated data.
     store._conn.execute("UPDATE data_keys SET kek_id = ? WHERE name = 'eu-data'", (us.id,))
+    with pytest.raises(KeyMissing, match="not allowed under KEK"):
+        store.aead("eu-data")
+    store._conn.execute("UPDATE data_keys SET jurisdiction = 'US' WHERE name = 'eu-data'")
+    store._cache.clear()
     with pytest.raises(KeyMissing, match="does not unwrap"):
         store.aead("eu-data")
+    store._conn.execute(
+        "UPDATE data_keys SET kek_id = ?, jurisdiction = 'EU', dev = 1 WHERE name = 'eu-data'",
+        (eu.id,),
+    )
+    with pytest.raises(KeyMissing, match="does not unwrap"):
+        store.release("eu-data")
 
 
 def test_rotation_rewraps_without_reencrypting(tmp_path: Path, store: KeyStore):
@@ -100,6 +111,19 @@ def test_readers_keep_working_while_keks_rotate(tmp_path: Path, store: KeyStore)
     thread.join()
     assert errors == []
     assert len(store.keks()) == 16
+
+
+def test_a_key_recreated_elsewhere_is_not_served_from_cache(tmp_path: Path, store: KeyStore):
+    store.create_data_key("k")
+    old = store.seal("k", b"shredded")
+    with KeyStore.open(tmp_path) as other:  # another process destroys and re-creates "k"
+        other.destroy_data_key("k")
+        other.create_data_key("k")
+        fresh = other.seal("k", b"new")
+    store._cache["k"] = (*store._cache["k"][:2], 0.0)  # as if RECHECK_S had passed
+    with pytest.raises(KeyMissing):
+        store.open_sealed("k", old)
+    assert store.open_sealed("k", fresh) == b"new"
 
 
 def test_destroying_a_data_key_makes_its_data_unrecoverable(tmp_path: Path, store: KeyStore):

@@ -310,3 +310,11 @@ def test_schema_v1_rows_keep_opening_after_upgrade(home: Path) -> None:
         assert v.reveal(s).reveal() == "Alan Turing"
         version = v._conn.execute("SELECT value FROM meta WHERE name='schema_version'").fetchone()
         assert version == ("2",)
+        wrappers = v._conn.execute("SELECT DISTINCT wrapper FROM entries").fetchall()
+        assert wrappers == [("veil/vault",)]  # re-wrapped on upgrade
+    from veil.keys import KeyStore
+
+    with KeyStore.open(home) as ks:
+        ks.destroy_data_key("veil/vault")
+    with Vault.open(home, KeyRing.open(home)) as v, pytest.raises(RestoreError):
+        v.reveal(s)  # so destroying the vault key shreds upgraded rows as well

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -137,36 +138,47 @@ def run(
         command = list(ctx.args)
         if not command:
             raise ConfigError("give the command to run after --, e.g. -- python job.py")
-        program = _program(command)
-        measurements = {"MEASUREMENT": measure_program(program)}
         console.print("[bold yellow]SIMULATED TEE - NOT FOR PRODUCTION[/]")
-        tee = _dev_ca(home).device()
-        secret = fetch_key(kbs, key, simulated_evidence(tee, measurements, region))
-    code = _run_with_key(command, secret.reveal())
+        with tempfile.TemporaryDirectory(prefix="veil-tee-") as folder:
+            # Measure a private copy and run that copy: the file cannot change in between.
+            command, program = _isolate(command, Path(folder))
+            measurements = {"MEASUREMENT": measure_program(program)}
+            tee = _dev_ca(home).device()
+            secret = fetch_key(kbs, key, simulated_evidence(tee, measurements, region))
+            code = _run_with_key(command, secret.reveal(), Path(folder))
     raise typer.Exit(code)
 
 
-def _run_with_key(command: list[str], secret: bytes) -> int:
-    with tempfile.TemporaryDirectory(prefix="veil-tee-") as folder:
-        path = Path(folder) / "data.key"
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(secret)
-        env = {**os.environ, "VEIL_TEE_KEY_FILE": str(path)}
+def _run_with_key(command: list[str], secret: bytes, folder: Path) -> int:
+    path = folder / "data.key"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(secret)
+    env = {**os.environ, "VEIL_TEE_KEY_FILE": str(path)}
+    try:
         return subprocess.run(command, env=env, check=False).returncode  # noqa: S603 - the user's own command
+    finally:
+        with path.open("r+b") as fh:  # overwrite before the directory goes
+            fh.write(os.urandom(len(secret)))
 
 
-def _program(command: list[str]) -> Path:
-    """The file whose hash is the measurement: the script for `python x.py`, else the binary."""
+_INTERPRETER = re.compile(r"^python(\d+(\.\d+)?)?$")
+
+
+def _isolate(command: list[str], folder: Path) -> tuple[list[str], Path]:
+    """Copy the measured file into ``folder``: the script for `python x.py` (only when the
+    program really is a Python interpreter), else the program itself."""
     from veil.errors import ConfigError
 
-    first = Path(command[0]).name
-    if first.startswith("python") and len(command) > 1 and Path(command[1]).is_file():
-        return Path(command[1])
     found = shutil.which(command[0])
     if found is None:
         raise ConfigError(f"cannot find the program {command[0]!r} to measure")
-    return Path(found)
+    interpreter = _INTERPRETER.match(Path(found).resolve().name) is not None
+    index = 1 if interpreter and len(command) > 1 and Path(command[1]).is_file() else 0
+    source = Path(command[index] if index else found)
+    copy = folder / f"measured-{source.name}"
+    shutil.copy2(source, copy)
+    return [*command[:index], str(copy), *command[index + 1 :]], copy
 
 
 def _dev_ca(home: Path | None) -> SimulatedCA:

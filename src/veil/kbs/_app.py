@@ -39,7 +39,10 @@ def create_app(broker: KeyBroker) -> Starlette:
         key = body.get("key")
         if not isinstance(key, str) or not 0 < len(key) <= 200:
             return _error(400, "bad_request", 'send {"key": "<data key name>"}')
-        found = broker.challenge(key)
+        try:
+            found = broker.challenge(key)
+        except KeyReleaseRefused as exc:  # too many outstanding challenges
+            return _error(429, "rate_limited", str(exc))
         return JSONResponse(found.to_json(broker.now()))
 
     async def release(request: Request) -> JSONResponse:
@@ -79,13 +82,16 @@ def create_app(broker: KeyBroker) -> Starlette:
 
 
 async def _json(request: Request) -> dict[str, Any] | JSONResponse:
+    declared = request.headers.get("content-length", "0")
+    if not declared.isdigit() or int(declared) > _MAX_BODY:  # refuse before reading it
+        return _error(413, "too_large", f"request body over {_MAX_BODY} bytes")
     raw = await request.body()
     if len(raw) > _MAX_BODY:
         return _error(413, "too_large", f"request body over {_MAX_BODY} bytes")
     try:
         body = json.loads(raw)
-    except ValueError:
-        return _error(400, "bad_request", "the body must be JSON")
+    except (ValueError, RecursionError):
+        return _error(400, "bad_request", "the body must be JSON (and not absurdly nested)")
     if not isinstance(body, dict):
         return _error(400, "bad_request", "the body must be a JSON object")
     return body

@@ -137,12 +137,12 @@ class KeyBroker:
         key_name = challenge.key if challenge else "?"
         try:
             claims, key = self._check(request, challenge)
+            jwe = _encrypt(self._keys.release(key.name).reveal(), request.public_key, claims)
         except _Refused as refusal:
             receipt = self._record(
                 Action.KEY_RELEASE, key_name, refusal.claims, "deny", (refusal.reason,)
             )
             raise _uniform(refusal.reason, receipt.index) from None
-        jwe = _encrypt(self._keys.release(key.name).reveal(), request.public_key)
         receipt = self._record(
             Action.KEY_RELEASE,
             key.name,
@@ -203,8 +203,12 @@ class KeyBroker:
             raise _Refused(f"attestation:{exc.reason}") from None
 
     def _expire(self, now: float) -> None:
-        for nonce in [n for n, c in self._pending.items() if c.expires_at < now]:
-            del self._pending[nonce]
+        # Challenges share one TTL, so insertion order is expiry order: pop from the front.
+        while self._pending:
+            oldest = next(iter(self._pending.values()))
+            if oldest.expires_at >= now:
+                return
+            del self._pending[oldest.nonce]
 
     def _record(
         self,
@@ -257,14 +261,24 @@ def _usable_public_key(public_jwk: dict[str, Any]) -> bool:
         key = jwk.JWK(**public_jwk)
     except Exception:  # jwcrypto raises several types for malformed keys
         return False
-    if key.has_private:
-        return False
+    if key.has_private or public_jwk.get("use", "enc") != "enc" or "key_ops" in public_jwk:
+        return False  # an encryption key, with no usage restrictions jwcrypto would enforce
     if key["kty"] == "EC":
         return key.get("crv") in {"P-256", "P-384", "P-521"}
-    return key["kty"] == "RSA" and len(unb64url(key["n"])) * 8 >= 2048
+    try:  # the modulus's real size: a zero-padded 1024-bit "n" must not pass as 2048
+        return bool(key["kty"] == "RSA" and key.get_op_key("encrypt").key_size >= 2048)
+    except Exception:  # jwcrypto raises several types for unusable keys
+        return False
 
 
-def _encrypt(secret: bytes, public_jwk: dict[str, Any]) -> str:
+def _encrypt(secret: bytes, public_jwk: dict[str, Any], claims: Claims) -> str:
+    try:
+        return _jwe(secret, public_jwk)
+    except Exception:  # a key jwcrypto cannot encrypt to: a refusal, recorded, not a 500
+        raise _Refused("public-key", claims) from None
+
+
+def _jwe(secret: bytes, public_jwk: dict[str, Any]) -> str:
     from jwcrypto import jwe, jwk
 
     key = jwk.JWK(**public_jwk)

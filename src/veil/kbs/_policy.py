@@ -28,19 +28,55 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from veil._cedar import evaluation_errors
 from veil.attest import Claims, Region
 from veil.errors import ConfigError, MissingExtra
 from veil.keys import DataKeyInfo
 
 __all__ = ["BrokerConfig", "ReferenceValue", "ReleasePolicy", "jurisdiction_of"]
 
-_REGION_PREFIXES = {  # cloud region names whose jurisdiction is plain from the name
-    "eu-": "EU",
-    "europe-": "EU",
-    "us-": "US",
-    "ca-": "CA",
-    "ap-": None,
-    "me-": None,
+# Cloud regions whose jurisdiction is plain, by provider naming. Deliberately an allow-list:
+# "eu-west-2" is London and "europe-west6" Zurich, so no prefix rule is safe. A region not
+# listed here (nor in the config's ``regions``) has no jurisdiction, and release is refused.
+_EU = (
+    "eu-west-1 eu-west-3 eu-central-1 eu-north-1 eu-south-1 eu-south-2 "  # AWS
+    "europe-west1 europe-west3 europe-west4 europe-west8 europe-west9 europe-west10 "
+    "europe-west12 europe-north1 europe-central2 europe-southwest1 "  # Google Cloud
+    "westeurope northeurope francecentral francesouth germanywestcentral germanynorth "
+    "swedencentral italynorth polandcentral spaincentral"  # Azure
+)
+_KNOWN_REGIONS: dict[str, str] = {
+    **dict.fromkeys(_EU.split(), "EU"),
+    **dict.fromkeys(["eu-west-2", "europe-west2", "uksouth", "ukwest"], "UK"),
+    **dict.fromkeys(["eu-central-2", "europe-west6", "switzerlandnorth", "switzerlandwest"], "CH"),
+    **dict.fromkeys(
+        [
+            "us-east-1",
+            "us-east-2",
+            "us-west-1",
+            "us-west-2",
+            "us-central1",
+            "us-east1",
+            "us-east4",
+            "us-east5",
+            "us-south1",
+            "us-west1",
+            "us-west2",
+            "us-west3",
+            "us-west4",
+            "eastus",
+            "eastus2",
+            "westus",
+            "westus2",
+            "westus3",
+            "centralus",
+            "northcentralus",
+            "southcentralus",
+            "westcentralus",
+        ],
+        "US",
+    ),
+    **dict.fromkeys(["ca-central-1", "ca-west-1", "canadacentral", "canadaeast"], "CA"),
 }
 _STRONG_SOURCES = frozenset({"hardware", "cloud-signed", "operator-inventory"})
 
@@ -90,14 +126,15 @@ class BrokerConfig(_Strict):
 
 
 def jurisdiction_of(region: str, regions: dict[str, str]) -> str | None:
-    """The jurisdiction of a region: the operator's map first, then the cloud naming rule."""
-    if region in regions:
-        return regions[region].upper()
-    lower = region.lower()
-    for prefix, code in _REGION_PREFIXES.items():
-        if lower.startswith(prefix):
-            return code
-    return region.upper() if region.isalpha() and len(region) <= 3 else None
+    """The jurisdiction of a region: the operator's map, then the known cloud regions, then a
+    bare jurisdiction code (``EU``, ``US``). Anything else is None: unknown, so refused."""
+    key = region.strip().lower()
+    overrides = {k.lower(): v for k, v in regions.items()}
+    if key in overrides:
+        return overrides[key].upper()
+    if key in _KNOWN_REGIONS:
+        return _KNOWN_REGIONS[key]
+    return region.upper() if region.isalpha() and 2 <= len(region) <= 3 else None
 
 
 class ReleasePolicy:
@@ -159,9 +196,12 @@ class ReleasePolicy:
             "context": {},
         }
         try:
-            return bool(self._cedar.is_authorized(request, self._policies, entities).allowed)
+            result = self._cedar.is_authorized(request, self._policies, entities)
         except Exception:  # fail closed: an evaluation error is a deny
             return False
+        # Cedar skips a policy whose evaluation errors (an erroring forbid would release the
+        # key): any error in the diagnostics is a deny.
+        return bool(result.allowed) and not evaluation_errors(result)
 
     def _approved(self, claims: Claims) -> bool:
         return any(

@@ -49,6 +49,7 @@ _JURISDICTION = re.compile(r"^[A-Z][A-Z0-9-]{0,31}$")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/@-]{0,199}$")
 _SEAL_V1 = b"\x01"
 RECHECK_S = 1.0  # how stale an in-memory data key may be before its row is read again
+_CHECKPOINT_TRIES = 100  # x 20 ms: how long a destroy waits for readers to let go
 _NONCE = 12
 
 _SCHEMA = """
@@ -107,7 +108,7 @@ class KeyStore:
     def __init__(self, conn: sqlite3.Connection, providers: Mapping[str, KekProvider]) -> None:
         self._conn = conn
         self._providers = dict(providers)
-        self._cache: dict[str, tuple[str, AESGCM, float]] = {}
+        self._cache: dict[str, tuple[bytes, AESGCM, float]] = {}
 
     @classmethod
     def open(cls, home: Path, providers: Mapping[str, KekProvider] | None = None) -> KeyStore:
@@ -184,6 +185,9 @@ class KeyStore:
     def destroy_kek(self, kek_id: str) -> list[str]:
         """Destroy a KEK: every data key it wraps is crypto-shredded. Returns their names."""
         info = self.kek(kek_id)
+        # The provider first: if destroying there fails, nothing here has changed yet; if it
+        # succeeds, everything under the KEK is unrecoverable whatever happens next.
+        self._provider(info.provider).destroy(info.ref)
         with self._write():
             names = [
                 r[0]
@@ -194,7 +198,6 @@ class KeyStore:
             for name in names:
                 self._shred(name)
             self._conn.execute("UPDATE keks SET state = 'destroyed' WHERE id = ?", (kek_id,))
-        self._provider(info.provider).destroy(info.ref)
         self._truncate_wal()
         return names
 
@@ -206,17 +209,22 @@ class KeyStore:
         """A fresh AES-256 key named ``name``, wrapped by ``jurisdiction``'s active KEK."""
         _check_name(name)
         jurisdiction = check_jurisdiction(jurisdiction or default_jurisdiction())
-        kek = self._kek_for(jurisdiction, dev=dev)
+        if jurisdiction == "LOCAL" and self._active(jurisdiction, dev=False) is None:
+            self.create_kek(jurisdiction)  # the embedded default: a local KEK on first use
         dek = AESGCM.generate_key(bit_length=256)
-        with self._write():
+        with self._write():  # the KEK is read inside the lock: a rotation cannot slip between
+            kek = self._kek_for(jurisdiction, dev=dev)
             if self._find(name) is not None:
                 raise ConfigError(
                     f"data key {name!r} exists; pick another name or destroy it first"
                 )
-            wrapped = self._wrap(kek, name, dek)
+            info = DataKeyInfo(
+                name=name, jurisdiction=jurisdiction, kek_id=kek.id, dev=dev, created_at=_now()
+            )
+            wrapped = self._wrap(kek, info, dek)
             self._conn.execute(
                 "INSERT INTO data_keys VALUES (?, ?, ?, ?, ?, ?)",
-                (name, jurisdiction, kek.id, wrapped, int(dev), _now()),
+                (name, jurisdiction, kek.id, wrapped, int(dev), info.created_at),
             )
             self._conn.execute("DELETE FROM destroyed WHERE name = ?", (name,))
         return self.data_key(name)
@@ -224,7 +232,15 @@ class KeyStore:
     def ensure_data_key(self, name: str, *, jurisdiction: str | None = None) -> DataKeyInfo:
         """The data key ``name``, created on first use (the vault's own key, for one)."""
         found = self._find(name)
-        return found if found is not None else self.create_data_key(name, jurisdiction=jurisdiction)
+        if found is not None:
+            return found
+        try:
+            return self.create_data_key(name, jurisdiction=jurisdiction)
+        except ConfigError:
+            found = self._find(name)  # another process created it first
+            if found is None:
+                raise
+            return found
 
     def data_key(self, name: str) -> DataKeyInfo:
         found = self._find(name)
@@ -255,17 +271,18 @@ class KeyStore:
         cached = self._cache.get(name)
         if cached is not None and now - cached[2] < RECHECK_S:
             return cached[1]
-        row = self._conn.execute(
-            "SELECT kek_id, wrapped FROM data_keys WHERE name = ?", (name,)
-        ).fetchone()
-        if row is None:
+        found = self._row(name)
+        if found is None:
             self._cache.pop(name, None)
             raise KeyMissing(self._missing(name))
-        if cached is None or cached[0] != row[0]:
-            aead = AESGCM(self._unwrap(self.kek(row[0]), name, row[1]))
+        info, wrapped = found
+        # Keyed on the wrapped bytes, not just the KEK: a key destroyed and re-created
+        # under the same KEK by another process is a different key.
+        if cached is None or cached[0] != wrapped:
+            aead = AESGCM(self._unwrap(self.kek(info.kek_id), info, wrapped))
         else:
             aead = cached[1]
-        self._cache[name] = (row[0], aead, now)
+        self._cache[name] = (wrapped, aead, now)
         return aead
 
     def seal(self, name: str, plaintext: bytes, aad: bytes = b"") -> bytes:
@@ -287,9 +304,11 @@ class KeyStore:
     def release(self, name: str) -> SecretKey:
         """The raw data key, for the key broker to encrypt to an attested workload. Not for
         general use: everything else calls :meth:`aead`, :meth:`seal` and :meth:`open_sealed`."""
-        info = self.data_key(name)
-        row = self._conn.execute("SELECT wrapped FROM data_keys WHERE name = ?", (name,)).fetchone()
-        return SecretKey(self._unwrap(self.kek(info.kek_id), name, row[0]))
+        found = self._row(name)
+        if found is None:
+            raise KeyMissing(self._missing(name))
+        info, wrapped = found
+        return SecretKey(self._unwrap(self.kek(info.kek_id), info, wrapped))
 
     def close(self) -> None:
         self._cache.clear()
@@ -314,8 +333,6 @@ class KeyStore:
         kek = (self._active(jurisdiction, dev=True) if dev else None) or self._active(
             jurisdiction, dev=False
         )
-        if kek is None and jurisdiction == default_jurisdiction():
-            kek = self.create_kek(jurisdiction)  # the embedded default: a local KEK on first use
         if kek is None:
             flag = " --dev" if dev else ""
             raise KeyMissing(
@@ -331,6 +348,14 @@ class KeyStore:
         ).fetchone()
         return None if row is None else _kek(row)
 
+    def _row(self, name: str) -> tuple[DataKeyInfo, bytes] | None:
+        row = self._conn.execute(
+            "SELECT name, jurisdiction, kek_id, dev, created_at, wrapped FROM data_keys"
+            " WHERE name = ?",
+            (name,),
+        ).fetchone()
+        return None if row is None else (_dk(row[:5]), bytes(row[5]))
+
     def _find(self, name: str) -> DataKeyInfo | None:
         row = self._conn.execute(
             "SELECT name, jurisdiction, kek_id, dev, created_at FROM data_keys WHERE name = ?",
@@ -344,28 +369,35 @@ class KeyStore:
             return f"data key {name!r} was destroyed: data sealed under it cannot be recovered"
         return f"no data key {name!r}; veil keys kek list --data-keys shows the known ones"
 
-    def _wrap(self, kek: KekInfo, name: str, dek: bytes) -> bytes:
+    def _wrap(self, kek: KekInfo, key: DataKeyInfo, dek: bytes) -> bytes:
         if kek.state != "active":
             raise KeyMissing(f"KEK {kek.id} is {kek.state}; wrap under the active one")
-        return self._provider(kek.provider).wrap(kek.ref, dek, _wrap_aad(kek, name))
+        _check_line(kek, key)
+        return self._provider(kek.provider).wrap(kek.ref, dek, _wrap_aad(kek, key))
 
-    def _unwrap(self, kek: KekInfo, name: str, wrapped: bytes) -> bytes:
+    def _unwrap(self, kek: KekInfo, key: DataKeyInfo, wrapped: bytes) -> bytes:
         if kek.state == "destroyed":
             raise KeyMissing(f"KEK {kek.id} was destroyed: keys under it cannot be recovered")
+        _check_line(kek, key)
         try:
-            return self._provider(kek.provider).unwrap(kek.ref, wrapped, _wrap_aad(kek, name))
+            return self._provider(kek.provider).unwrap(kek.ref, wrapped, _wrap_aad(kek, key))
         except UnwrapFailed:
-            raise KeyMissing(f"data key {name!r} does not unwrap under KEK {kek.id}") from None
+            raise KeyMissing(f"data key {key.name!r} does not unwrap under KEK {kek.id}") from None
 
     def _rewrap_all(self, old_id: str, new: KekInfo) -> None:
         old = self.kek(old_id)
         rows = self._conn.execute(
-            "SELECT name, wrapped FROM data_keys WHERE kek_id = ?", (old_id,)
+            "SELECT name, jurisdiction, kek_id, dev, created_at, wrapped FROM data_keys"
+            " WHERE kek_id = ?",
+            (old_id,),
         ).fetchall()
-        for name, wrapped in rows:
-            blob = self._wrap(new, name, self._unwrap(old, name, wrapped))
+        for row in rows:
+            key = _dk(row[:5])
+            moved = key.model_copy(update={"kek_id": new.id})
+            blob = self._wrap(new, moved, self._unwrap(old, key, bytes(row[5])))
             self._conn.execute(
-                "UPDATE data_keys SET kek_id = ?, wrapped = ? WHERE name = ?", (new.id, blob, name)
+                "UPDATE data_keys SET kek_id = ?, wrapped = ? WHERE name = ?",
+                (new.id, blob, key.name),
             )
         self._cache.clear()
 
@@ -375,8 +407,17 @@ class KeyStore:
         self._cache.pop(name, None)
 
     def _truncate_wal(self) -> None:
-        # Without this the WAL keeps the pre-delete page images until the next checkpoint.
-        self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        """Without this the WAL keeps the pre-delete page images until the next checkpoint.
+        A reader in another process can hold the checkpoint back: retry, then say so."""
+        for _ in range(_CHECKPOINT_TRIES):
+            busy = self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+            if not busy:
+                return
+            time.sleep(0.02)
+        raise KeyMissing(
+            "the key is destroyed, but another process is reading the key store, so old "
+            "pages of it remain on disk: stop other Veil processes and run the command again"
+        )
 
     def _provider(self, name: str) -> KekProvider:
         try:
@@ -400,8 +441,18 @@ def default_providers(home: Path) -> dict[str, KekProvider]:
     return {"local": LocalProvider(home), "env": EnvProvider(), "aws-kms": AwsKmsProvider()}
 
 
-def _wrap_aad(kek: KekInfo, name: str) -> bytes:
-    return b"\x00".join([b"veil/dek/v1", kek.id.encode(), kek.jurisdiction.encode(), name.encode()])
+def _wrap_aad(kek: KekInfo, key: DataKeyInfo) -> bytes:
+    """Everything a release decision trusts about a key is bound to its wrapped bytes: an
+    edited row (another jurisdiction, a dev flag) no longer unwraps."""
+    parts = ["veil/dek/v2", kek.id, kek.jurisdiction, key.name, key.jurisdiction, str(key.dev)]
+    return "\x00".join(parts).encode()
+
+
+def _check_line(kek: KekInfo, key: DataKeyInfo) -> None:
+    """A key sits only under a KEK of its own jurisdiction, and a production key only under a
+    production KEK: checked on every wrap and unwrap, not just at creation."""
+    if kek.jurisdiction != key.jurisdiction or (kek.dev and not key.dev):
+        raise KeyMissing(f"data key {key.name!r} is not allowed under KEK {kek.id}")
 
 
 def _seal_aad(name: str, aad: bytes) -> bytes:

@@ -202,11 +202,26 @@ class Vault:
                 self._upgrade()
 
     def _upgrade(self) -> None:
-        """v1 -> v2: rows keep their derived-key wrapping (``wrapper = 'derived'``)."""
+        """v1 -> v2: every DEK is re-wrapped from the key ring's derived key to the key
+        store's vault key (re-wrap, not re-encrypt), so destroying that key shreds them too."""
         columns = {r[1] for r in self._conn.execute("PRAGMA table_info(entries)")}
         if "wrapper" not in columns:
             self._conn.execute(
                 "ALTER TABLE entries ADD COLUMN wrapper TEXT NOT NULL DEFAULT 'derived'"
+            )
+        rows = self._conn.execute(
+            "SELECT id, scope, label, surrogate, wrapped_dek FROM entries WHERE wrapper = 'derived'"
+        ).fetchall()
+        for row_id, scope, label, surrogate, wrapped in rows:
+            aad, nonce = _aad(scope, label, surrogate), wrapped[:_NONCE]
+            try:
+                dek = self._legacy_kek.decrypt(nonce, wrapped[_NONCE:], aad)
+            except InvalidTag:
+                continue  # a tampered row stays as it is and keeps failing to restore
+            moved = nonce + self._wrapper(VAULT_KEY, create=True).encrypt(nonce, dek, aad)
+            self._conn.execute(
+                "UPDATE entries SET wrapped_dek = ?, wrapper = ? WHERE id = ?",
+                (moved, VAULT_KEY, row_id),
             )
         self._conn.execute(
             "UPDATE meta SET value = ? WHERE name = 'schema_version'", (str(SCHEMA_VERSION),)
@@ -299,7 +314,8 @@ class Vault:
         dek = AESGCM.generate_key(bit_length=256)
         nonce, kek_nonce = os.urandom(_NONCE), os.urandom(_NONCE)
         ciphertext = AESGCM(dek).encrypt(nonce, value.encode(), aad)
-        return nonce, ciphertext, kek_nonce + self._wrapper(VAULT_KEY).encrypt(kek_nonce, dek, aad)
+        wrapper = self._wrapper(VAULT_KEY, create=True)
+        return nonce, ciphertext, kek_nonce + wrapper.encrypt(kek_nonce, dek, aad)
 
     def _unseal(
         self, nonce: bytes, ciphertext: bytes, wrapped: bytes, aad: bytes, wrapper: str
@@ -310,11 +326,13 @@ class Vault:
         except (InvalidTag, ValueError):
             raise RestoreError(_NOT_RESTORABLE) from None
 
-    def _wrapper(self, name: str) -> AESGCM:
+    def _wrapper(self, name: str, *, create: bool = False) -> AESGCM:
+        """The AEAD wrapping entry DEKs. Only sealing creates the vault key: a read after the
+        key was destroyed must fail, not quietly make a new, empty one."""
         if name == "derived":
             return self._legacy_kek
         try:
-            if not self._key_ready:
+            if create and not self._key_ready:
                 self._keys.ensure_data_key(name)
                 self._key_ready = True
             return self._keys.aead(name)

@@ -614,3 +614,24 @@ def test_anthropic_streamed_tool_use_is_restored(gateway: Gateway) -> None:
     block = next(b for b in final.content if b.type == "tool_use")
     assert block.input == {"text": f"use the tool for {NAME} at {EMAIL}"}
     assert gateway.leaked() == []
+
+
+def test_access_policy_denies_when_a_forbid_errors() -> None:
+    """Cedar skips a policy whose evaluation errors: an erroring forbid must not allow."""
+    from veil.gateway._access import AccessPolicy
+    from veil.gateway._callers import Caller
+
+    text = (
+        'permit(principal, action == Action::"call", resource);\n'
+        "forbid(principal, action, resource) when { principal.no_such_attribute == 1 };\n"
+    )
+    caller = Caller(id="c1", name="alice", jurisdictions=("EU",), purposes=("*",), models=("*",))
+    args = {
+        "upstream": "openai", "upstream_jurisdiction": "EU", "provider": "openai",
+        "model": "gpt-4o-mini", "jurisdiction": "EU", "purpose": "support",
+    }  # fmt: skip
+    decision = AccessPolicy(text, "test").decide(caller, **args)
+    assert not decision.allowed
+    assert decision.reasons == ("policy evaluation error",)
+    allowed = AccessPolicy(text.splitlines()[0], "test").decide(caller, **args)
+    assert allowed.allowed  # the same request without the broken forbid is allowed

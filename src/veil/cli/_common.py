@@ -19,6 +19,7 @@ from rich.table import Table
 
 from veil.errors import (
     AttestationFailed,
+    BudgetExhausted,
     ConfigError,
     DetectionError,
     InputError,
@@ -66,6 +67,7 @@ EXIT_CODES: dict[type[VeilError], int] = {
     LedgerTampered: 6,
     AttestationFailed: 7,
     KeyReleaseRefused: 8,
+    BudgetExhausted: 9,
 }
 
 

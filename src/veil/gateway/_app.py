@@ -14,14 +14,12 @@ import hashlib
 import hmac
 import json
 import logging
-import socket
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
@@ -37,6 +35,8 @@ from veil.gateway._metrics import Metrics
 from veil.gateway._privacy import PrivacyWorker
 from veil.gateway._restore import Mapping
 from veil.gateway._stream import AnthropicStream, OpenAIStream, ResponsesStream
+from veil.gateway._upstream import UpstreamClient, UpstreamResponse, UpstreamUnreachable
+from veil.ledger._ledger import Pending
 
 __all__ = ["Gateway", "create_app"]
 
@@ -81,6 +81,7 @@ class Gateway:
     def __init__(self, config: GatewayConfig, home: Path) -> None:
         from veil.keys import KeyRing
         from veil.ledger import Ledger
+        from veil.ledger._record import _policy_ref
 
         self.config = config
         self.home = home
@@ -93,9 +94,12 @@ class Gateway:
         )
         self.privacy = PrivacyWorker(config.policy, home, patterns_only=config.patterns_only)
         self.ledger = Ledger.open(home)
+        # The same for every call of this process: built once, not per request.
+        self._policy_ref = _policy_ref(self.privacy.policy)
+        self._engine = {"detectors": self.privacy.detectors, "access_policy": self.access.hash}
         self._conversation_key = KeyRing.open(home).hmac("ledger-ref", b"gateway-conversation")
         self.metrics = Metrics()
-        self._clients: dict[str, httpx.AsyncClient] = {}
+        self._clients: dict[str, UpstreamClient] = {}
 
     # -- the chain ---------------------------------------------------------------------
 
@@ -188,7 +192,6 @@ class Gateway:
 
     async def _decide_and_record(self, call: Call) -> None:
         from veil.ledger import Action, Artifact, Event
-        from veil.ledger._record import _policy_ref
 
         decision = self.access.decide(
             call.caller,
@@ -206,8 +209,8 @@ class Gateway:
             purpose=call.purpose,
             jurisdiction=call.jurisdiction,
             destination=f"{call.upstream.name}/{call.model}",
-            policy=_policy_ref(self.privacy.policy),
-            engine={"detectors": self.privacy.detectors, "access_policy": self.access.hash},
+            policy=self._policy_ref,
+            engine=self._engine,
             outputs=(
                 Artifact(
                     sha256=hashlib.sha256(call.sent).hexdigest(),
@@ -219,28 +222,20 @@ class Gateway:
             decision="allow" if decision.allowed else "deny",
             reasons=(call.endpoint, *decision.reasons[:3]),
         )
-        pending = self.ledger.submit(event)
-        await asyncio.get_running_loop().run_in_executor(None, pending.result)
+        await _durable(self.ledger.submit(event))
         if not decision.allowed:
             raise Refused(403, "permission_error", "access policy denies this call")
 
     # -- upstream ------------------------------------------------------------------------
 
-    def _client(self, upstream: UpstreamConfig) -> httpx.AsyncClient:
+    def _client(self, upstream: UpstreamConfig) -> UpstreamClient:
         client = self._clients.get(upstream.name)
         if client is None:
-            limits = httpx.Limits(max_connections=64, max_keepalive_connections=32)
-            timeout = httpx.Timeout(upstream.timeout_s, connect=min(10.0, upstream.timeout_s))
-            transport = httpx.AsyncHTTPTransport(
-                limits=limits, socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
-            )  # no Nagle: a request's segments must not wait for the peer's delayed ACK
-            client = httpx.AsyncClient(
-                base_url=upstream.base_url, timeout=timeout, transport=transport
-            )
+            client = UpstreamClient(upstream.base_url, timeout_s=upstream.timeout_s)
             self._clients[upstream.name] = client
         return client
 
-    async def _send(self, call: Call, path: str, stream: bool) -> httpx.Response:
+    async def _send(self, call: Call, path: str) -> UpstreamResponse:
         client = self._client(call.upstream)
         headers = (
             {"anthropic-version": "2023-06-01", **call.headers}
@@ -249,19 +244,16 @@ class Gateway:
         )
         headers.update(_upstream_headers(call.upstream))
         headers["content-type"] = "application/json"
-        request = client.build_request("POST", path, content=call.sent, headers=headers)
         for attempt in range(call.upstream.retries + 1):
             try:
-                response = await client.send(request, stream=stream)
-            except httpx.TransportError as exc:
+                response = await client.request("POST", path, body=call.sent, headers=headers)
+            except UpstreamUnreachable as exc:
                 if attempt == call.upstream.retries:
-                    raise Refused(
-                        502, "upstream_error", f"upstream unreachable: {type(exc).__name__}"
-                    ) from None
+                    raise Refused(502, "upstream_error", f"upstream unreachable: {exc}") from None
             else:
-                if response.status_code not in _RETRY_STATUS or attempt == call.upstream.retries:
+                if response.status not in _RETRY_STATUS or attempt == call.upstream.retries:
                     return response
-                await response.aclose()
+                await response.close()
             await asyncio.sleep(0.05 * 2**attempt)
         raise Refused(502, "upstream_error", "upstream failed")  # pragma: no cover
 
@@ -270,25 +262,29 @@ class Gateway:
         if call.endpoint == "messages" and not call.upstream.base_url.endswith("/v1"):
             path = "/v1/messages"  # Anthropic's base URL has no /v1; OpenAI's has
         stream = bool(call.body.get("stream"))
-        response = await self._send(call, path, stream)
-        if response.status_code >= 400:
+        response = await self._send(call, path)
+        if response.status >= 400:
             await (
-                response.aclose()
+                response.close()
             )  # its body is not relayed: an upstream error may quote the prompt
-            self.metrics.request(call.endpoint, f"upstream_{response.status_code}")
+            self.metrics.request(call.endpoint, f"upstream_{response.status}")
             raise Refused(
-                502 if response.status_code >= 500 else response.status_code,
+                502 if response.status >= 500 else response.status,
                 "upstream_error",
-                f"upstream answered {response.status_code}",
+                f"upstream answered {response.status}",
             )
         if stream:
             return StreamingResponse(self._stream(call, response), media_type="text/event-stream")
         try:
-            data = json.loads(await response.aread())
+            data = json.loads(await response.read())
+        except UpstreamUnreachable as exc:
+            raise Refused(502, "upstream_error", f"upstream unreachable: {exc}") from None
         except (json.JSONDecodeError, UnicodeDecodeError):
             raise Refused(
                 502, "upstream_error", "upstream answered with something not JSON"
             ) from None
+        finally:
+            await response.close()
         if not isinstance(data, dict):
             raise Refused(502, "upstream_error", "upstream answered with something not an object")
         self._restore_body(call, data)
@@ -300,19 +296,19 @@ class Gateway:
         if call.endpoint in _RESPONSE_SLOTS:  # embeddings hold no text to restore
             wire.restore_slots(call.mapping, _RESPONSE_SLOTS[call.endpoint](data))
 
-    async def _stream(self, call: Call, response: httpx.Response) -> AsyncIterator[bytes]:
+    async def _stream(self, call: Call, response: UpstreamResponse) -> AsyncIterator[bytes]:
         restorer = _STREAMS[call.endpoint](call.mapping)
         try:
             async for event in _sse_events(response):
                 for out in restorer.event(event):
                     yield out
         finally:
-            await response.aclose()
+            await response.close()
             self.metrics.request(call.endpoint, "ok")
 
     async def close(self) -> None:
         for client in self._clients.values():
-            await client.aclose()
+            await client.close()
         self.privacy.close()
         self.ledger.close()
         self.callers.close()
@@ -338,10 +334,16 @@ class Gateway:
         for upstream in self.config.upstreams:
             if upstream.kind != "openai" or "*" not in upstream.models:
                 continue
+            client = self._client(upstream)
             try:
-                r = await self._client(upstream).get("/models", headers=_upstream_headers(upstream))
-                out.extend(r.json().get("data", []))
-            except (httpx.HTTPError, ValueError):
+                r = await client.request(
+                    "GET", "/models", body=None, headers=_upstream_headers(upstream)
+                )
+                try:
+                    out.extend(json.loads(await r.read()).get("data", []))
+                finally:
+                    await r.close()
+            except (UpstreamUnreachable, ValueError, AttributeError):
                 continue
         return out
 
@@ -364,10 +366,10 @@ def _request_slots(endpoint: str, body: dict[str, Any]) -> tuple[list[wire.Slot]
     return _REQUEST_SLOTS[endpoint](body)
 
 
-async def _sse_events(response: httpx.Response) -> AsyncIterator[list[str]]:
+async def _sse_events(response: UpstreamResponse) -> AsyncIterator[list[str]]:
     """SSE events as their lines (an event ends at a blank line)."""
     lines: list[str] = []
-    async for line in response.aiter_lines():
+    async for line in response.lines():
         if line:
             lines.append(line)
         elif lines:
@@ -411,6 +413,23 @@ def _lifespan(gateway: Gateway) -> Any:
         await gateway.close()
 
     return lifespan
+
+
+async def _durable(pending: Pending) -> None:
+    """Wait for a ledger entry without parking a thread: the committer wakes this loop."""
+    loop = asyncio.get_running_loop()
+    done = loop.create_future()
+
+    def settle() -> None:
+        if not done.done():
+            done.set_result(None)
+
+    def wake() -> None:
+        loop.call_soon_threadsafe(settle)
+
+    pending.add_done_callback(wake)
+    await done
+    pending.result(0)  # raises the committer's error, if any: fail closed
 
 
 def create_app(config: GatewayConfig, home: Path) -> Starlette:

@@ -61,6 +61,8 @@ class Action(StrEnum):
     MODEL_CALL = "model_call"
     POLICY_CHANGE = "policy_change"
     EXPORT = "export"
+    DP_SPEND = "dp_spend"
+    RISK_AUDIT = "risk_audit"
 
 
 class _Strict(BaseModel):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,13 +37,22 @@ MAX_BATCH = 8192
 class _Batch:
     """Entries committed together; one event wakes all their waiters."""
 
-    __slots__ = ("done", "error", "items", "receipts")
+    __slots__ = ("callbacks", "done", "error", "items", "lock", "receipts")
 
     def __init__(self) -> None:
         self.items: list[Event] = []
         self.done = threading.Event()
         self.receipts: list[Receipt] = []
         self.error: BaseException | None = None
+        self.lock = threading.Lock()  # orders callbacks against completion
+        self.callbacks: list[Callable[[], None]] = []
+
+    def finish(self) -> None:
+        with self.lock:
+            self.done.set()
+            callbacks, self.callbacks = self.callbacks, []
+        for callback in callbacks:
+            callback()
 
 
 class Pending:
@@ -56,6 +65,16 @@ class Pending:
 
     def done(self) -> bool:
         return self._batch.done.is_set()
+
+    def add_done_callback(self, callback: Callable[[], None]) -> None:
+        """Call ``callback()`` (on the committer's thread, or now if already done) once the
+        entry is durable or failed; then ``result(0)`` returns or raises without blocking.
+        An event loop uses this instead of parking a thread on ``result()``."""
+        with self._batch.lock:
+            if not self._batch.done.is_set():
+                self._batch.callbacks.append(callback)
+                return
+        callback()
 
     def result(self, timeout: float | None = None) -> Receipt:
         if not self._batch.done.wait(timeout):
@@ -208,7 +227,7 @@ class Ledger:
                 else LedgerTampered(f"ledger append failed: {type(exc).__name__}: {exc}")
             )
         batch.receipts = receipts
-        batch.done.set()
+        batch.finish()
 
     def _write(self, events: Sequence[Event]) -> list[Receipt]:
         with self._tree_lock, self.store.write():  # lock order: tree, then store

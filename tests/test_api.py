@@ -13,6 +13,7 @@ import pytest
 import veil
 import veil.attest
 import veil.detect
+import veil.dp
 import veil.errors
 import veil.hazmat
 import veil.io
@@ -102,6 +103,20 @@ PUBLIC = {
         "detect",
         "measure_program",
         "verify_evidence",
+    ],
+    veil.dp: [
+        "Accountant",
+        "Budget",
+        "Mechanism",
+        "PrivateTraining",
+        "QueryPlan",
+        "SynthReport",
+        "TableRisk",
+        "assess_table",
+        "epsilon_of",
+        "make_private",
+        "plan_query",
+        "synthesize",
     ],
     veil.kbs: [
         "BrokerConfig",

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from veil.cli import _attest, _files, _gateway, _keys, _ledger, _lineage, _policy
+from veil.cli import _attest, _dp, _files, _gateway, _keys, _ledger, _lineage, _policy
 from veil.cli._common import PatternsOnlyOpt, errors_to_exit, out
 
 app = typer.Typer(
@@ -32,6 +32,9 @@ app.command("calls")(_gateway.calls)
 app.add_typer(_attest.attest_app, name="attest")
 app.add_typer(_attest.kbs_app, name="kbs")
 app.add_typer(_attest.tee_app, name="tee")
+app.command("synth")(_dp.synth)
+app.add_typer(_dp.dp_app, name="dp")
+app.add_typer(_dp.risk_app, name="risk")
 
 
 @app.command("detect")

@@ -142,4 +142,3 @@ class AccessPolicy:
             bool(result.allowed),
             reasons or (("permit",) if result.allowed else ("no permit matched",)),
         )
-

@@ -1,0 +1,109 @@
+"""`veil synth` and `veil dp budget`: budget first, declared domains, nothing half-written."""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from conftest import Veil
+from veil.ledger import Event, Ledger
+
+pytest.importorskip("dp_accounting")
+
+CANARY = "Zyxwvut Canarynski"
+DOMAIN = """
+age: {min: 18, max: 90, bins: 24, integer: true}
+city: {categories: [Leeds, York, Hull]}
+smoker: 2
+"""
+
+
+def _table(path: Path, n: int = 3000, *, extra: list[str] | None = None) -> Path:
+    rng = random.Random(7)
+    with path.open("w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["age", "city", "smoker"])
+        for _ in range(n):
+            age = rng.randint(18, 90)
+            smoker = int(rng.random() < (0.6 if age < 40 else 0.1))  # a real dependency
+            writer.writerow([age, rng.choice(["Leeds", "York", "Hull"]), smoker])
+        for row in extra or []:
+            fh.write(row + "\n")
+    return path
+
+
+@pytest.fixture
+def setup(veil_cmd: Veil, tmp_path: Path) -> tuple[Veil, Path, Path]:
+    domain = tmp_path / "domain.yaml"
+    domain.write_text(DOMAIN)
+    return veil_cmd, _table(tmp_path / "people.csv", extra=[f"44,{CANARY},0"]), domain
+
+
+def test_synth_needs_a_budget_then_writes_within_the_domain(setup, tmp_path: Path):
+    veil, table, domain = setup
+    out = tmp_path / "synth.csv"
+    args = ["synth", table, "-o", out, "--epsilon", "1", "--domain", domain, "--target", "smoker"]
+    refused = veil(*args, "--rows", "800")
+    assert refused.returncode == 2
+    assert "veil dp budget set people.csv" in refused.stderr
+    assert not out.exists()
+    assert veil("dp", "budget", "set", "people.csv", "--epsilon", "1.3").returncode == 0
+    report = tmp_path / "report.json"
+    done = veil(*args, "--rows", "800", "--report", report)
+    assert done.returncode == 0, done.stderr
+    rows = list(csv.DictReader(out.open()))
+    assert len(rows) == 800
+    assert {r["city"] for r in rows} <= {"Leeds", "York", "Hull", ""}
+    assert all(18 <= int(r["age"]) <= 90 for r in rows)
+    young = [int(r["smoker"]) for r in rows if int(r["age"]) < 40]
+    old = [int(r["smoker"]) for r in rows if int(r["age"]) >= 40]
+    assert sum(young) / len(young) > sum(old) / len(old) + 0.15  # the dependency survives
+    body = json.loads(report.read_text())
+    assert body["epsilon"] == 1.0
+    assert body["rows_in"] == 3001
+    assert "not differentially private" in body["note"]
+    for blob in (out.read_text(), report.read_text(), done.stdout, done.stderr):
+        assert CANARY not in blob
+    # A second run would exceed the budget: refused, recorded, nothing written.
+    again = veil(*args, "--rows", "800", "-o", tmp_path / "again.csv")
+    assert again.returncode == 9
+    assert "left" in again.stderr
+    assert not (tmp_path / "again.csv").exists()
+    with Ledger.open(veil.home) as ledger:
+        spends = [Event.from_canonical(r.body) for r in ledger.store.entries()]
+    assert [(e.action, e.decision) for e in spends if e.action == "dp_spend"] == [
+        ("dp_spend", "allow"),
+        ("dp_spend", "deny"),
+    ]
+    shown = veil("dp", "budget", "show", "people.csv")
+    assert "of 1.3 spent" in shown.stdout
+    assert '"zcdp"' in shown.stdout
+
+
+def test_bad_inputs_are_clear_and_cost_nothing(setup, tmp_path: Path):
+    veil, table, domain = setup
+    assert veil("dp", "budget", "set", "t", "--epsilon", "5").returncode == 0
+    base = ["synth", "-o", tmp_path / "o.csv", "--dataset", "t", "--rows", "10"]
+    bad_domain = tmp_path / "bad.yaml"
+    bad_domain.write_text("age: {min: 5, max: 1}\n")
+    r = veil(*base, table, "--epsilon", "1", "--domain", bad_domain)
+    assert r.returncode == 2
+    assert "min < max" in r.stderr
+    outside = _table(tmp_path / "outside.csv", 10, extra=["30,Leeds,7"])  # smoker is 0..1
+    r = veil(*base, outside, "--epsilon", "1", "--domain", domain)
+    assert r.returncode == 3
+    assert "smoker" in r.stderr
+    empty = tmp_path / "empty.csv"
+    empty.write_text("age,city,smoker\n")
+    r = veil(*base, empty, "--epsilon", "1", "--domain", domain)
+    assert r.returncode == 3
+    assert "no rows" in r.stderr
+    r = veil(*base, table, "--epsilon", "0", "--domain", domain)
+    assert r.returncode == 2
+    assert not (tmp_path / "o.csv").exists()
+    shown = veil("dp", "budget", "show", "t").stdout
+    assert "ε 0 of 5 spent" in shown  # none of the refused runs was charged

@@ -21,8 +21,8 @@ import os
 import re
 import sqlite3
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -33,6 +33,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from pydantic import BaseModel, ConfigDict
 
 from veil._sensitive import SecretKey
+from veil._sqlite import immediate
 from veil.errors import ConfigError, KeyMissing
 from veil.keys._providers import (
     AwsKmsProvider,
@@ -426,15 +427,8 @@ class KeyStore:
             known = ", ".join(sorted(self._providers))
             raise ConfigError(f"unknown key provider {name!r}; use one of: {known}") from None
 
-    @contextmanager
-    def _write(self) -> Iterator[None]:
-        self._conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            self._conn.execute("ROLLBACK")
-            raise
-        self._conn.execute("COMMIT")
+    def _write(self) -> AbstractContextManager[None]:
+        return immediate(self._conn)
 
 
 def default_providers(home: Path) -> dict[str, KekProvider]:

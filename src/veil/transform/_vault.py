@@ -41,6 +41,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from veil._sensitive import Sensitive
+from veil._sqlite import immediate
 from veil.detect._types import LABELS
 from veil.errors import KeyMissing, RestoreError, VaultError
 from veil.keys import KeyRing, KeyStore
@@ -251,13 +252,8 @@ class Vault:
         if self._batch_depth:  # already inside a batch's transaction
             yield
             return
-        self._conn.execute("BEGIN IMMEDIATE")
-        try:
+        with immediate(self._conn):
             yield
-        except BaseException:
-            self._conn.execute("ROLLBACK")
-            raise
-        self._conn.execute("COMMIT")
 
     def _index(self, scope: str, label: str, style: str, norm: str) -> bytes:
         return self._keyring.hmac("pseudonym-index", _frame(b"index", scope, label, style, norm))

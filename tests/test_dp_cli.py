@@ -22,8 +22,8 @@ smoker: 2
 """
 
 
-def _table(path: Path, n: int = 3000, *, extra: list[str] | None = None) -> Path:
-    rng = random.Random(7)
+def _table(path: Path, n: int = 3000, *, extra: list[str] | None = None, seed: int = 7) -> Path:
+    rng = random.Random(seed)
     with path.open("w", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(["age", "city", "smoker"])
@@ -53,7 +53,8 @@ def test_synth_needs_a_budget_then_writes_within_the_domain(setup, tmp_path: Pat
     assert not out.exists()
     assert veil("dp", "budget", "set", "people.csv", "--epsilon", "1.3").returncode == 0
     report = tmp_path / "report.json"
-    done = veil(*args, "--rows", "800", "--report", report)
+    holdout = _table(tmp_path / "holdout.csv", 1000, seed=8)  # other people, same population
+    done = veil(*args, "--rows", "800", "--report", report, "--holdout", holdout)
     assert done.returncode == 0, done.stderr
     rows = list(csv.DictReader(out.open()))
     assert len(rows) == 800
@@ -66,6 +67,8 @@ def test_synth_needs_a_budget_then_writes_within_the_domain(setup, tmp_path: Pat
     assert body["epsilon"] == 1.0
     assert body["rows_in"] == 3001
     assert "not differentially private" in body["note"]
+    assert 0.35 < body["privacy"]["membership_auc"] < 0.65  # no membership signal to speak of
+    assert "membership attack vs the holdout" in done.stderr
     for blob in (out.read_text(), report.read_text(), done.stdout, done.stderr):
         assert CANARY not in blob
     # A second run would exceed the budget: refused, recorded, nothing written.

@@ -72,3 +72,59 @@ def test_cli_reports_counts_never_values_and_records_the_audit(veil_cmd: Veil, t
         ("risk_audit", "allow", 4),
     ]
     assert CANARY.encode() not in b"".join(p.read_bytes() for p in veil_cmd.home.glob("ledger.db*"))
+
+
+def test_risk_model_finds_an_overfit_model(veil_cmd: Veil, tmp_path: Path):
+    """A 1-nearest-neighbour model remembers its training rows: the audit must say so."""
+    import pickle
+
+    import numpy as np
+    from sklearn.datasets import make_classification
+    from sklearn.neighbors import KNeighborsClassifier
+
+    x, y = make_classification(n_samples=800, n_features=6, flip_y=0.2, random_state=0)
+    members, population = slice(0, 200), slice(200, 800)
+    model = KNeighborsClassifier(n_neighbors=1).fit(x[members], y[members])
+    (tmp_path / "m.pkl").write_bytes(pickle.dumps(model))
+    for name, part in (("train.csv", members), ("pop.csv", population)):
+        header = ",".join([*(f"f{i}" for i in range(6)), "label"])
+        rows = np.column_stack([x[part], y[part]])
+        np.savetxt(tmp_path / name, rows, delimiter=",", header=header, comments="", fmt="%.6g")
+    done = veil_cmd("risk", "model", "--model", tmp_path / "m.pkl", "--train",
+                    tmp_path / "train.csv", "--population", tmp_path / "pop.csv", "--label",
+                    "label", "--shadows", "8", "--html", tmp_path / "r.html")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["auc"] > 0.6
+    assert "<svg" in (tmp_path / "r.html").read_text()
+    not_a_model = tmp_path / "train.csv"
+    bad = veil_cmd("risk", "model", "--model", not_a_model, "--train", not_a_model,
+                   "--population", tmp_path / "pop.csv", "--label", "label")  # fmt: skip
+    assert bad.returncode == 3
+    assert "cannot load the model" in bad.stderr
+
+
+def test_risk_synth_flags_a_copy_and_clears_a_fresh_sample(veil_cmd: Veil, tmp_path: Path):
+    import random
+
+    rng = random.Random(5)
+    domain = tmp_path / "d.yaml"
+    domain.write_text("a: 20\nb: 20\nc: 20\n")
+
+    def table(name: str, rows: list[tuple[int, int, int]]) -> Path:
+        path = tmp_path / name
+        path.write_text("a,b,c\n" + "".join(f"{a},{b},{c}\n" for a, b, c in rows))
+        return path
+
+    def draw(n: int) -> list[tuple[int, int, int]]:
+        return [(rng.randrange(20), rng.randrange(20), rng.randrange(20)) for _ in range(n)]
+
+    train, holdout = draw(600), draw(600)
+    paths = {"train": table("train.csv", train), "holdout": table("holdout.csv", holdout)}
+    copy = veil_cmd("risk", "synth", "--synthetic", table("copy.csv", train), "--train",
+                    paths["train"], "--holdout", paths["holdout"], "--domain", domain)  # fmt: skip
+    assert copy.returncode == 0, copy.stderr
+    assert json.loads(copy.stdout)["auc"] > 0.9
+    fresh = veil_cmd("risk", "synth", "--synthetic", table("fresh.csv", draw(600)), "--train",
+                     paths["train"], "--holdout", paths["holdout"], "--domain", domain)  # fmt: skip
+    assert abs(json.loads(fresh.stdout)["auc"] - 0.5) < 0.08

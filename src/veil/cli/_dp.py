@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from veil.cli._common import HomeOpt, console, errors_to_exit, out
+from veil.errors import ConfigError, InputError
 
 if TYPE_CHECKING:
     from veil.dp._risk import TableRisk
@@ -42,6 +43,10 @@ def synth(
     ] = None,
     seed: Annotated[int | None, typer.Option(help="Sampling seed (noise stays random)")] = None,
     report: Annotated[Path | None, typer.Option(help="Write the full report as JSON")] = None,
+    holdout: Annotated[
+        Path | None,
+        typer.Option(exists=True, dir_okay=False, help="Real rows not in TABLE: privacy figures"),
+    ] = None,
     home: HomeOpt = None,
 ) -> None:
     """Write a differentially private synthetic copy of TABLE (charged to its budget first)."""
@@ -51,7 +56,7 @@ def synth(
     with errors_to_exit():
         done = synthesize(
             table, output, domain=domain, epsilon=epsilon, delta=delta, home=resolve_home(home),
-            dataset=dataset, target=target, rows=rows, seed=seed,
+            dataset=dataset, target=target, rows=rows, seed=seed, holdout=holdout,
         )  # fmt: skip
         if report is not None:
             from veil.io._atomic import atomic_text
@@ -67,6 +72,11 @@ def synth(
     if fid.get("tstr_auc") is not None:
         line += f", TSTR AUC {fid['tstr_auc']}"
     console.print(f"{line}, exact copies {fid['exact_copies']:.2%} (not DP: for the data owner)")
+    if "membership_auc" in done.privacy:
+        console.print(
+            f"membership attack vs the holdout: AUC {done.privacy['membership_auc']} "
+            "(0.5 = no signal)"
+        )
 
 
 @dp_app.command("query")
@@ -212,5 +222,142 @@ def _record_audit(home: Path | None, table: Path, risk: TableRisk) -> None:
                 counts=counts,
                 decision="allow" if risk.k_anonymity >= risk.k_target else "deny",
                 reasons=(f"k>={risk.k_target}",),
+            )
+        )
+
+
+_ModelReport = Annotated[Path | None, typer.Option(help="Write an HTML report with ROC curves")]
+
+
+@risk_app.command("model")
+def risk_model(
+    model: Annotated[
+        Path, typer.Option(exists=True, dir_okay=False, help="A pickled scikit-learn model")
+    ],
+    train: Annotated[Path, typer.Option(exists=True, dir_okay=False, help="Its training rows")],
+    population: Annotated[
+        Path, typer.Option(exists=True, dir_okay=False, help="Rows it never saw")
+    ],
+    label: Annotated[str, typer.Option(help="The label column")],
+    shadows: Annotated[int, typer.Option(help="Shadow models (LiRA/RMIA references)")] = 16,
+    seed: Annotated[int, typer.Option(help="Seed for the shadow splits")] = 0,
+    html: _ModelReport = None,
+    home: HomeOpt = None,
+) -> None:
+    """Membership-inference audit (LiRA online/offline, RMIA, loss) of a trained model.
+
+    The model file is unpickled: only audit models you trust. Features are every numeric
+    column but the label; shadows are the same recipe (sklearn.clone) refit on subsets."""
+    from veil.dp._mia import audit_model, report_html
+
+    with errors_to_exit():
+        estimator = _load_model(model)
+        x_in, y_in = _xy(train, label)
+        x_out, y_out = _xy(population, label)
+        report = _audit(audit_model, estimator, (x_in, y_in, x_out, y_out), shadows, seed)
+        if html is not None:
+            report_html(report, html)
+        _record_mia(home, [train, population, model], report, "model")
+    out.print_json(json.dumps(report.to_json()))
+
+
+@risk_app.command("synth")
+def risk_synth(
+    synthetic: Annotated[Path, typer.Option(exists=True, dir_okay=False, help="Synthetic rows")],
+    train: Annotated[Path, typer.Option(exists=True, dir_okay=False, help="Its training rows")],
+    holdout: Annotated[
+        Path, typer.Option(exists=True, dir_okay=False, help="Real rows it never saw")
+    ],
+    domain: Annotated[
+        Path, typer.Option(exists=True, dir_okay=False, help="The domain used by veil synth")
+    ],
+    seed: Annotated[int, typer.Option(help="Seed for subsampling")] = 0,
+    html: _ModelReport = None,
+    home: HomeOpt = None,
+) -> None:
+    """Does a synthetic table give its training rows away? Distance to closest record and
+    membership attacks against a holdout (AUC 0.5 = no signal)."""
+    import numpy as np
+
+    from veil.dp._mia import audit_synthetic, report_html
+    from veil.dp._table import Domain, read_table
+
+    with errors_to_exit():
+        spec = Domain.load(domain)
+        ordinal = [i for i, c in enumerate(spec.columns) if c.kind != "categorical"]
+        tables = [read_table(p, spec) for p in (synthetic, train, holdout)]
+        try:
+            report = audit_synthetic(*tables, rng=np.random.default_rng(seed), ordinal=ordinal)
+        except ValueError as exc:
+            raise ConfigError(f"cannot audit: {exc}") from None
+        if html is not None:
+            report_html(report, html)
+        _record_mia(home, [synthetic, train, holdout], report, "synthetic")
+    out.print_json(json.dumps(report.to_json()))
+
+
+def _load_model(path: Path) -> object:
+    import pickle
+
+    try:
+        with path.open("rb") as fh:
+            estimator = pickle.load(fh)  # noqa: S301 - the operator's own model, documented
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError) as exc:
+        raise InputError(f"cannot load the model ({type(exc).__name__})", file=str(path)) from None
+    if not hasattr(estimator, "predict_proba") or not hasattr(estimator, "fit"):
+        raise InputError("not a scikit-learn classifier (needs fit and predict_proba)",
+                         file=str(path))  # fmt: skip
+    return estimator
+
+
+def _xy(path: Path, label: str) -> tuple[object, object]:
+    import numpy as np
+
+    from veil.dp._table import _read
+
+    table = _read(path)
+    if label not in table.column_names:
+        raise InputError("no such column", file=str(path), field=label)
+    names = [n for n in table.column_names if n != label]
+    try:
+        x = np.column_stack([np.asarray(table.column(n).to_numpy(), dtype=float) for n in names])
+        y = np.asarray(table.column(label).to_numpy())
+    except (ValueError, TypeError):
+        raise InputError("features must be numeric (encode them first)", file=str(path)) from None
+    return x, y
+
+
+def _audit(audit: Any, estimator: Any, data: tuple[Any, ...], shadows: int, seed: int) -> Any:
+    import numpy as np
+    from sklearn.base import clone
+
+    def train_fn(x: Any, y: Any) -> Any:
+        return clone(estimator).fit(x, y)
+
+    try:
+        return audit(train_fn, estimator, *data, shadows=shadows, rng=np.random.default_rng(seed))
+    except ValueError as exc:
+        raise ConfigError(f"cannot audit: {exc}") from None
+
+
+def _record_mia(home: Path | None, paths: list[Path], report: Any, kind: str) -> None:
+    """The audit as a ledger entry: inputs by content hash, figures as counts and reasons."""
+    from veil.home import resolve_home
+    from veil.ledger import Action, Event, Ledger
+    from veil.ledger._record import file_artifact
+
+    with Ledger.open(resolve_home(home)) as ledger:
+        ledger.append(
+            Event(
+                action=Action.RISK_AUDIT,
+                purpose=f"membership-inference:{kind}",
+                inputs=tuple(file_artifact(p, p.suffix.lstrip(".") or None, ledger) for p in paths),
+                counts={"members": report.n_members, "non_members": report.n_non_members},
+                decision="allow",
+                reasons=(
+                    f"attack={report.attack}",
+                    f"auc={report.auc:.4f}",
+                    f"tpr@0.1%fpr={report.tpr_at_0_1pct_fpr:.4f}",
+                ),
             )
         )

@@ -5,7 +5,9 @@
 * :func:`synthesize` (``veil synth``) writes a DP synthetic copy of a table over a
   declared domain; :func:`plan_query` (``veil dp query``) runs OpenDP measurements.
 * :func:`make_private` wraps a PyTorch model for DP-SGD (Opacus), charged first.
-* :func:`assess_table` (``veil risk table``) measures re-identification risk.
+* :func:`assess_table` (``veil risk table``) measures re-identification risk;
+  :func:`audit_model` / :func:`audit_synthetic` (``veil risk model|synth``) run
+  membership-inference attacks (LiRA, RMIA, loss; distance to closest record).
 
 ``pip install 'veil[dp]'`` (``veil[dp-train]`` for DP-SGD).
 """
@@ -13,6 +15,7 @@
 from __future__ import annotations
 
 from veil.dp._accountant import Accountant, Budget, Mechanism, epsilon_of
+from veil.dp._mia import AuditReport, SynthAuditReport, audit_model, audit_synthetic, report_html
 from veil.dp._query import QueryPlan, plan_query
 from veil.dp._risk import TableRisk, assess_table
 from veil.dp._run import SynthReport, synthesize
@@ -20,15 +23,20 @@ from veil.dp._train import PrivateTraining, make_private
 
 __all__ = [
     "Accountant",
+    "AuditReport",
     "Budget",
     "Mechanism",
     "PrivateTraining",
     "QueryPlan",
+    "SynthAuditReport",
     "SynthReport",
     "TableRisk",
     "assess_table",
+    "audit_model",
+    "audit_synthetic",
     "epsilon_of",
     "make_private",
     "plan_query",
+    "report_html",
     "synthesize",
 ]

@@ -37,6 +37,7 @@ class SynthReport:
     seconds: float
     marginals: list[tuple[str, ...]]
     fidelity: dict[str, Any] = field(default_factory=dict)
+    privacy: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         out = dict(self.__dict__)
@@ -74,6 +75,7 @@ def synthesize(
     target: str | None = None,
     rows: int | None = None,
     seed: int | None = None,
+    holdout: Path | None = None,
 ) -> SynthReport:
     from veil.dp._synth import fit
 
@@ -83,6 +85,7 @@ def synthesize(
     name = dataset or src.name
     started = time.perf_counter()
     data = read_table(src, spec)  # validated first: a malformed table wastes no budget
+    unseen = read_table(holdout, spec) if holdout is not None else None
     with Accountant.open(home, name) as accountant:
         total = accountant.charge([{"zcdp": rho}], purpose="synth")  # before anything is fit
         budget = accountant.budget()
@@ -106,7 +109,26 @@ def synthesize(
         seconds=round(time.perf_counter() - started, 2),
         marginals=[tuple(names[i] for i in m) for m, _ in model.measurements],
         fidelity=fidelity(data, out, spec.sizes, names, target_index),
+        privacy=_privacy(out, data, unseen, spec, rng),
     )
+
+
+def _privacy(
+    synth: np.ndarray, train: np.ndarray, holdout: np.ndarray | None, spec: Domain, rng: Any
+) -> dict[str, Any]:
+    """Membership signal of the synthetic rows against a holdout (``--holdout``)."""
+    if holdout is None:
+        return {"note": "pass --holdout (real rows the generator never saw) for these figures"}
+    from veil.dp._mia import audit_synthetic
+
+    ordinal = [i for i, c in enumerate(spec.columns) if c.kind != "categorical"]
+    report = audit_synthetic(synth, train, holdout, rng=rng, ordinal=ordinal)
+    return {
+        "membership_auc": round(report.auc, 4),
+        "attack": report.attack,
+        "dcr_share_closer_to_train": round(report.dcr_share_closer_to_train, 4),
+        "exact_copies": round(report.exact_copies, 4),
+    }
 
 
 def _noisy_rows(model: Any, data: np.ndarray) -> int:

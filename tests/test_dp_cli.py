@@ -110,3 +110,19 @@ def test_bad_inputs_are_clear_and_cost_nothing(setup, tmp_path: Path):
     assert not (tmp_path / "o.csv").exists()
     shown = veil("dp", "budget", "show", "t").stdout
     assert "ε 0 of 5 spent" in shown  # none of the refused runs was charged
+
+
+def test_domain_template_holds_names_and_types_but_no_values(setup, tmp_path: Path):
+    veil, table, _ = setup
+    template = tmp_path / "d.yaml"
+    assert veil("dp", "domain", table, "-o", template).returncode == 0
+    text = template.read_text()
+    assert '"age": {min: TODO' in text
+    assert '"city": {categories: [TODO]}' in text
+    assert "Leeds" not in text
+    assert CANARY not in text
+    unfilled = veil(
+        "synth", table, "-o", tmp_path / "o.csv", "--epsilon", "1", "--domain", template
+    )
+    assert unfilled.returncode == 2
+    assert "replace the TODO" in unfilled.stderr

@@ -121,6 +121,22 @@ def query(
     console.print(f"dataset {dataset or table.name!r}: ε {total:.4g} of {spent_of} spent")
 
 
+@dp_app.command("domain")
+def domain_file(
+    table: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV or Parquet")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Domain file to write (YAML)")],
+) -> None:
+    """Write a domain template for `veil synth` from TABLE's schema (names and types only)."""
+    from veil.dp._table import domain_template
+    from veil.io._atomic import atomic_text
+
+    with errors_to_exit():
+        text = domain_template(table)
+        with atomic_text(output) as fh:
+            fh.write(text)
+    out.print(f"wrote {output}: fill in every TODO (categories, ranges) from public knowledge")
+
+
 @budget_app.command("set")
 def budget_set(
     dataset: DatasetArg,

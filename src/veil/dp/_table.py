@@ -114,8 +114,13 @@ def _column(name: str, spec: Any, path: Path) -> Column:
         if not cats or len(set(cats)) != len(cats):
             raise ConfigError(f"{where}: categories must be a non-empty list without repeats")
         return Column(name, "categorical", len(cats) + 1, categories=cats)  # + "other"
+    if "TODO" in str(spec):
+        raise ConfigError(f"{where}: replace the TODO left by `veil dp domain`")
     if isinstance(spec, dict) and {"min", "max"} <= spec.keys():
-        low, high, bins = float(spec["min"]), float(spec["max"]), int(spec.get("bins", 32))
+        try:
+            low, high, bins = float(spec["min"]), float(spec["max"]), int(spec.get("bins", 32))
+        except (TypeError, ValueError):
+            raise ConfigError(f"{where}: min, max and bins must be numbers") from None
         if not (math.isfinite(low) and math.isfinite(high) and high > low and 1 <= bins <= 1000):
             raise ConfigError(f"{where}: needs finite min < max and 1 <= bins <= 1000")
         return Column(name, "numeric", bins, low=low, high=high, integer=bool(spec.get("integer")))
@@ -180,3 +185,28 @@ def _read(path: Path) -> pa.Table:
             f"cannot read the table ({type(exc).__name__}): CSV with a header line, or Parquet",
             file=str(path),
         ) from None
+
+
+def domain_template(path: Path) -> str:
+    """A domain file to fill in, from the table's schema only (names and types, no values).
+
+    Reading categories or ranges off the data would leak them; the template leaves them
+    to the owner, who knows the public domain (codes lists, plausible ranges)."""
+    schema = _read(path).schema
+    lines = [
+        "# Declared domain for veil synth: fill in every TODO from public knowledge, not from",
+        "# this table's values (categories and ranges read off the data would leak them).",
+    ]
+    for fld in schema:
+        if pa.types.is_integer(fld.type) or pa.types.is_floating(fld.type):
+            integer = "true" if pa.types.is_integer(fld.type) else "false"
+            lines.append(
+                f"{_key(fld.name)}: {{min: TODO, max: TODO, bins: 32, integer: {integer}}}"
+            )
+        else:
+            lines.append(f"{_key(fld.name)}: {{categories: [TODO]}}")
+    return "\n".join(lines) + "\n"
+
+
+def _key(name: str) -> str:
+    return yaml.safe_dump(name, default_style='"').strip()

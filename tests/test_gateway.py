@@ -635,3 +635,60 @@ def test_access_policy_denies_when_a_forbid_errors() -> None:
     assert decision.reasons == ("policy evaluation error",)
     allowed = AccessPolicy(text.splitlines()[0], "test").decide(caller, **args)
     assert allowed.allowed  # the same request without the broken forbid is allowed
+
+
+def test_jwks_from_a_url_is_refreshed_when_the_issuer_rotates(monkeypatch: pytest.MonkeyPatch):
+    """A real local JWKS endpoint; the issuer rotates to a new key and the verifier follows."""
+    import jwt
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from jwt.algorithms import OKPAlgorithm
+    from starlette.applications import Starlette
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    from veil.errors import ConfigError
+    from veil.gateway import _identity
+    from veil.gateway._identity import JwtConfig, JwtVerifier
+    from veil.testing.upstream import serve_app
+
+    monkeypatch.setattr(_identity, "_MIN_REFETCH_S", 0.0)
+    old, new = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
+
+    def jwk(key: Ed25519PrivateKey, kid: str) -> dict[str, Any]:
+        return {**json.loads(OKPAlgorithm.to_jwk(key.public_key())), "kid": kid, "alg": "EdDSA"}
+
+    published = {"keys": [jwk(old, "k1")]}
+    fetches = []
+
+    async def jwks(request: Any) -> JSONResponse:
+        fetches.append(time.time())
+        return JSONResponse(published)
+
+    def token(key: Ed25519PrivateKey, kid: str) -> str:
+        body = {
+            "iss": "https://issuer.test",
+            "aud": "veil",
+            "sub": "job",
+            "exp": int(time.time()) + 60,
+        }
+        return jwt.encode(body, key, algorithm="EdDSA", headers={"kid": kid})
+
+    with serve_app(Starlette(routes=[Route("/jwks", jwks)])) as port:
+        url = f"http://127.0.0.1:{port}/jwks"
+        config = JwtConfig(issuer="https://issuer.test", audience="veil", jwks_url=url)
+        verifier = JwtVerifier(config)
+        assert verifier.caller(token(old, "k1")) is not None
+        published["keys"] = [jwk(new, "k2")]  # rotation at the issuer
+        assert verifier.caller(token(new, "k2")) is None  # unknown yet: refused, refetch asked
+        deadline = time.time() + 10
+        while verifier.caller(token(new, "k2")) is None and time.time() < deadline:
+            time.sleep(0.05)
+        assert verifier.caller(token(new, "k2")) is not None
+        assert verifier.caller(token(old, "k1")) is None  # the retired key is gone
+        assert len(fetches) >= 2
+    with pytest.raises(ConfigError, match="cannot load JWKS"):  # unreachable at start: fail closed
+        JwtVerifier(config)
+    with pytest.raises(ValueError, match="https"):
+        JwtConfig(issuer="i", audience="a", jwks_url="http://issuer.example/jwks")
+    with pytest.raises(ValueError, match="exactly one"):
+        JwtConfig(issuer="i", audience="a")

@@ -126,3 +126,39 @@ def test_domain_template_holds_names_and_types_but_no_values(setup, tmp_path: Pa
     )
     assert unfilled.returncode == 2
     assert "replace the TODO" in unfilled.stderr
+
+
+def test_more_bad_inputs_are_refused_before_any_charge(setup, tmp_path: Path):
+    veil, table, domain = setup
+    assert veil("dp", "budget", "set", "t", "--epsilon", "5").returncode == 0
+    base = ["synth", "-o", tmp_path / "o.csv", "--dataset", "t"]
+    tiny = veil(*base, table, "--epsilon", "1e-6", "--domain", domain)
+    assert tiny.returncode == 2
+    assert "no usable budget" in tiny.stderr
+    todo = tmp_path / "todo.yaml"
+    todo.write_text("age: {min: 18, max: 90}\ncity: {categories: [TODO]}\nsmoker: 2\n")
+    r = veil(*base, table, "--epsilon", "1", "--domain", todo)
+    assert r.returncode == 2
+    assert "TODO" in r.stderr
+    nan = tmp_path / "nan.csv"
+    nan.write_text("age,city,smoker\ninf,Leeds,0\n30,York,1\n")
+    r = veil(*base, nan, "--epsilon", "1", "--domain", domain)
+    assert r.returncode == 3
+    assert "NaN" in r.stderr
+    r = veil(*base, table, "--epsilon", "1", "--domain", domain, "--rows", "0")
+    assert r.returncode == 2
+    assert "ε 0 of 5 spent" in veil("dp", "budget", "show", "t").stdout
+
+
+def test_tstr_takes_the_higher_code_as_positive():
+    import numpy as np
+
+    from veil.dp._run import _tstr
+
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 5, size=(600, 2))
+    y = np.where(x[:, 0] > 2, 2, 1)  # codes 1 and 2, no 0: "1" is not the positive class
+    table = np.column_stack([x, y])
+    auc = _tstr(table, table, 2)
+    assert auc is not None
+    assert auc > 0.9

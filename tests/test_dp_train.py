@@ -33,13 +33,20 @@ def test_charged_epsilon_matches_opacus_and_training_runs(tmp_path: Path):
         assert run.epsilon == pytest.approx(2.0, abs=0.05)  # Opacus searched sigma for ε=2
         assert acc.spent() == pytest.approx(run.epsilon, abs=1e-9)
         loss_fn = torch.nn.CrossEntropyLoss()
-        for _ in range(3):
+
+        def epoch() -> None:
             for xb, yb in run.data_loader:
                 run.optimizer.zero_grad()
                 loss_fn(run.model(xb), yb).backward()
                 run.optimizer.step()
+
+        for _ in range(3):
+            epoch()
+        with pytest.raises(BudgetExhausted, match="charged for"):  # a 4th epoch was not paid for
+            epoch()
         test = torch.randn(512, 8, generator=torch.Generator().manual_seed(1))
-        accuracy = (run.model(test).argmax(1) == (test[:, 0] > 0).long()).float().mean()
+        with torch.no_grad():
+            accuracy = (run.model(test).argmax(1) == (test[:, 0] > 0).long()).float().mean()
         assert accuracy > 0.7  # it learnt the easy rule despite the noise
         model, opt, loader = _setup()
         with pytest.raises(BudgetExhausted):  # a second ε=2 run does not fit in 2.5

@@ -101,6 +101,7 @@ def query(
     from veil.dp._query import plan_query
     from veil.errors import ConfigError
     from veil.home import resolve_home
+    from veil.ledger._record import sha256_file
 
     with errors_to_exit():
         try:
@@ -112,8 +113,9 @@ def query(
         cats = [c.strip() for c in categories.split(",")] if categories else None
         plan = plan_query(kind, column, epsilon=epsilon, bounds=limits, categories=cats)
         values = plan.load(table)  # checked before the budget is touched
+        sha, _ = sha256_file(table)
         with Accountant.open(resolve_home(home), dataset or table.name) as acc:
-            total = acc.charge(plan.mechanisms, purpose=f"query:{kind}")
+            total = acc.charge(plan.mechanisms, purpose=f"query:{kind}", table_sha256=sha)
             budget = acc.budget()
         answer = plan.release(values)
     out.print_json(json.dumps({"query": kind, "column": column, "epsilon": epsilon, **answer}))
@@ -271,8 +273,7 @@ def risk_model(
         x_in, y_in = _xy(train, label)
         x_out, y_out = _xy(population, label)
         report = _audit(audit_model, estimator, (x_in, y_in, x_out, y_out), shadows, seed)
-        if html is not None:
-            report_html(report, html)
+        _write_html(report_html, report, html)
         _record_mia(home, [train, population, model], report, "model")
     out.print_json(json.dumps(report.to_json()))
 
@@ -306,10 +307,18 @@ def risk_synth(
             report = audit_synthetic(*tables, rng=np.random.default_rng(seed), ordinal=ordinal)
         except ValueError as exc:
             raise ConfigError(f"cannot audit: {exc}") from None
-        if html is not None:
-            report_html(report, html)
+        _write_html(report_html, report, html)
         _record_mia(home, [synthetic, train, holdout], report, "synthetic")
     out.print_json(json.dumps(report.to_json()))
+
+
+def _write_html(write: Any, report: Any, path: Path | None) -> None:
+    if path is None:
+        return
+    try:
+        write(report, path)
+    except OSError as exc:
+        raise ConfigError(f"cannot write {path} ({exc.strerror}); check --html") from None
 
 
 def _load_model(path: Path) -> object:

@@ -718,7 +718,10 @@ are what guessing achieves.</p>
 </body></html>
 """
     out = Path(path)
-    out.write_text(doc, encoding="utf-8")
+    from veil.io._atomic import atomic_text
+
+    with atomic_text(out) as fh:  # a report is whole or absent, never half-written
+        fh.write(doc)
     return out
 
 

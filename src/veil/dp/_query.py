@@ -59,8 +59,8 @@ def plan_query(
             kind, column, [_laplace(meas)], lambda p: _rows(p, column), lambda v: _one(meas, v)
         )
     if kind == "histogram":
-        if not categories:
-            raise ConfigError("a histogram needs --categories a,b,c (declared, not read off)")
+        if not categories or len(set(categories)) != len(categories):
+            raise ConfigError("a histogram needs distinct --categories a,b,c (declared)")
         return _histogram(dp, column or "", list(categories), epsilon)
     low, high = _bounds(bounds, kind)
     if kind == "sum":
@@ -76,6 +76,17 @@ def plan_query(
     return _mean(dp, column or "", low, high, epsilon)
 
 
+def _search(dp: Any, make: Callable[[float], Any], epsilon: float) -> Any:
+    """OpenDP's binary search for the scale giving exactly ``epsilon``; its failures (absurd
+    bounds, overflow) are settings errors, not crashes."""
+    try:
+        return dp.binary_search_chain(make, d_in=1, d_out=epsilon)
+    except Exception as exc:  # OpenDPException and friends
+        raise ConfigError(
+            f"OpenDP cannot build this query ({type(exc).__name__}): check --bounds and --epsilon"
+        ) from None
+
+
 def _opendp() -> Any:
     try:
         import opendp.prelude as dp
@@ -87,17 +98,16 @@ def _opendp() -> Any:
 
 def _count(dp: Any, epsilon: float) -> Any:
     space = (dp.vector_domain(dp.atom_domain(T=str)), dp.symmetric_distance())
-    return dp.binary_search_chain(
-        lambda s: space >> dp.t.then_count() >> dp.m.then_laplace(scale=s), d_in=1, d_out=epsilon
-    )
+    return _search(dp, lambda s: space >> dp.t.then_count() >> dp.m.then_laplace(scale=s), epsilon)
 
 
 def _sum(dp: Any, low: float, high: float, epsilon: float) -> Any:
     space = (dp.vector_domain(dp.atom_domain(T=float, nan=False)), dp.symmetric_distance())
-    chain = space >> dp.t.then_clamp((low, high)) >> dp.t.then_sum()
-    return dp.binary_search_chain(
-        lambda s: chain >> dp.m.then_laplace(scale=s), d_in=1, d_out=epsilon
-    )
+    try:
+        chain = space >> dp.t.then_clamp((low, high)) >> dp.t.then_sum()
+    except Exception as exc:  # OpenDP refuses bounds whose sums could overflow
+        raise ConfigError(f"OpenDP refuses these --bounds ({type(exc).__name__})") from None
+    return _search(dp, lambda s: chain >> dp.m.then_laplace(scale=s), epsilon)
 
 
 def _mean(dp: Any, column: str, low: float, high: float, epsilon: float) -> QueryPlan:
@@ -118,9 +128,7 @@ def _mean(dp: Any, column: str, low: float, high: float, epsilon: float) -> Quer
 def _histogram(dp: Any, column: str, categories: list[str], epsilon: float) -> QueryPlan:
     space = (dp.vector_domain(dp.atom_domain(T=str)), dp.symmetric_distance())
     chain = space >> dp.t.then_count_by_categories(categories=categories)
-    meas = dp.binary_search_chain(
-        lambda s: chain >> dp.m.then_laplace(scale=s), d_in=1, d_out=epsilon
-    )
+    meas = _search(dp, lambda s: chain >> dp.m.then_laplace(scale=s), epsilon)
 
     def release(values: list[Any]) -> dict[str, Any]:
         noisy = meas(values)
@@ -156,7 +164,10 @@ def _rows(path: Path, column: str | None) -> list[Any]:
     table = _table(path, column)
     if column is None:
         return [""] * table.num_rows
-    return [str(v) for v in table.column(column).to_pylist()]
+    try:
+        return [str(v) for v in table.column(column).cast("string").to_pylist()]
+    except Exception:  # pyarrow: nested or binary columns do not cast to text
+        raise InputError("not readable as text", file=str(path), field=column) from None
 
 
 def _numbers(path: Path, column: str, low: float, high: float) -> list[Any]:
@@ -165,7 +176,7 @@ def _numbers(path: Path, column: str, low: float, high: float) -> list[Any]:
         numbers = [float(v) for v in values if v is not None]
     except (TypeError, ValueError):
         raise InputError("not numeric", file=str(path), field=column) from None
-    return [min(high, max(low, v)) for v in numbers if not math.isnan(v)]
+    return [min(high, max(low, v)) for v in numbers if math.isfinite(v)]
 
 
 def _table(path: Path, column: str | None) -> Any:

@@ -69,7 +69,12 @@ def assess_table(
     keys = list(zip(*(columns[q] for q in quasi), strict=True))
     if not keys:
         raise InputError("the table has no rows", file=str(path))
-    sizes = Counter(keys)
+    try:
+        sizes = Counter(keys)
+    except TypeError:  # list or struct cells
+        raise InputError(
+            "quasi-identifiers must be plain values, not nested", file=str(path)
+        ) from None
     risk = TableRisk(
         rows=len(keys),
         quasi_identifiers=list(quasi),
@@ -81,7 +86,12 @@ def assess_table(
         drop_one=_drop_one(columns, quasi),
     )
     if sensitive:
-        _diversity(risk, keys, columns[sensitive], sensitive)
+        try:
+            _diversity(risk, keys, columns[sensitive], sensitive)
+        except TypeError:
+            raise InputError(
+                "the sensitive column must hold plain values", field=sensitive
+            ) from None
     return risk
 
 

@@ -10,6 +10,7 @@ for the data owner and are marked as such (they are not DP).
 from __future__ import annotations
 
 import itertools
+import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,11 +18,15 @@ from typing import Any
 
 import numpy as np
 
-from veil.dp._accountant import Accountant, epsilon_of
+from veil.dp._accountant import MAX_DELTA, Accountant, epsilon_of
 from veil.dp._table import Domain, read_table, write_table
 from veil.errors import ConfigError
+from veil.ledger._record import sha256_file
 
 __all__ = ["SynthReport", "rho_for", "synthesize"]
+
+_MIN_RHO = 1e-9  # below this no statistic survives the noise: refuse rather than emit junk
+_MAX_ROWS = 100_000_000
 
 
 @dataclass
@@ -51,8 +56,8 @@ class SynthReport:
 
 def rho_for(epsilon: float, delta: float) -> float:
     """The largest zCDP ρ whose (ε, δ) under the accountant's conversion is at most ``epsilon``."""
-    if not (epsilon > 0 and 0 < delta < 1):
-        raise ConfigError("--epsilon must be > 0 and --delta in (0, 1), e.g. 1e-9")
+    if not (math.isfinite(epsilon) and epsilon > 0 and 0 < delta <= MAX_DELTA):
+        raise ConfigError(f"--epsilon must be > 0 and --delta in (0, {MAX_DELTA:g}], e.g. 1e-9")
     low, high = 0.0, epsilon
     for _ in range(60):  # bisection: ε(ρ) is increasing in ρ
         mid = (low + high) / 2
@@ -60,6 +65,8 @@ def rho_for(epsilon: float, delta: float) -> float:
             low = mid
         else:
             high = mid
+    if low < _MIN_RHO:
+        raise ConfigError(f"ε={epsilon:g} at δ={delta:g} leaves no usable budget: raise --epsilon")
     return low
 
 
@@ -82,12 +89,15 @@ def synthesize(
     spec = Domain.load(domain)
     target_index = spec.index(target) if target else None
     rho = rho_for(epsilon, delta)
+    if rows is not None and not 1 <= rows <= _MAX_ROWS:
+        raise ConfigError(f"--rows must be between 1 and {_MAX_ROWS:,}")
     name = dataset or src.name
     started = time.perf_counter()
     data = read_table(src, spec)  # validated first: a malformed table wastes no budget
     unseen = read_table(holdout, spec) if holdout is not None else None
+    sha, _ = sha256_file(src)
     with Accountant.open(home, name) as accountant:
-        total = accountant.charge([{"zcdp": rho}], purpose="synth")  # before anything is fit
+        total = accountant.charge([{"zcdp": rho}], purpose="synth", table_sha256=sha)
         budget = accountant.budget()
     rng = np.random.default_rng(seed)
     try:
@@ -136,6 +146,11 @@ def _noisy_rows(model: Any, data: np.ndarray) -> int:
     noisy = getattr(model, "n_estimate", None)
     if noisy is None:
         raise ConfigError("this synthesizer keeps no noisy row count: pass --rows N")
+    if not 1 <= noisy <= _MAX_ROWS:  # the count is already DP: checking it leaks nothing
+        raise ConfigError(
+            f"the noisy row count is implausible ({noisy:.3g}): the budget is too small for "
+            "this table; raise --epsilon or pass --rows"
+        )
     return max(1, round(float(noisy)))
 
 
@@ -179,8 +194,10 @@ def _tstr(real: np.ndarray, synth: np.ndarray, target: int) -> float | None:
         return None
     features = [j for j in range(real.shape[1]) if j != target]
     y_syn, y_real = synth[:, target], real[:, target]
-    if len(np.unique(y_syn)) < 2 or len(np.unique(y_real)) != 2:
+    classes = np.unique(y_real)
+    if len(classes) != 2 or not set(classes) <= set(np.unique(y_syn)):
         return None
+    positive = int(classes.max())  # whatever the codes are, the higher one is "positive"
     model = HistGradientBoostingClassifier().fit(synth[:, features], y_syn)
-    scores = model.predict_proba(real[:, features])
-    return round(float(roc_auc_score(y_real, scores[:, list(model.classes_).index(1)])), 4)
+    scores = model.predict_proba(real[:, features])[:, list(model.classes_).index(positive)]
+    return round(float(roc_auc_score(y_real == positive, scores)), 4)

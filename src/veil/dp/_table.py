@@ -26,7 +26,9 @@ import yaml
 
 from veil.errors import ConfigError, InputError
 
-__all__ = ["Column", "Domain", "read_table", "write_table"]
+__all__ = ["MAX_SIZE", "Column", "Domain", "read_table", "write_table"]
+
+MAX_SIZE = 1_000_000  # values per column: larger domains are mistakes, not tables
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,11 +73,12 @@ class Column:
     def _encode_categories(self, values: pa.ChunkedArray) -> np.ndarray:
         index = {c: i for i, c in enumerate(self.categories)}
         other = len(self.categories)
-        return np.fromiter(
-            (index.get(v, other) for v in values.cast(pa.string()).to_pylist()),
-            dtype=np.int64,
-            count=len(values),
-        )
+        try:
+            texts = values.cast(pa.string()).to_pylist()
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            raise InputError("not readable as text (nested, binary or bad UTF-8)",
+                             field=self.name) from None  # fmt: skip
+        return np.fromiter((index.get(v, other) for v in texts), dtype=np.int64, count=len(texts))
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,8 +99,8 @@ class Domain:
     def load(cls, path: Path) -> Domain:
         try:
             raw = yaml.safe_load(path.read_text("utf-8"))
-        except (OSError, yaml.YAMLError) as exc:
-            raise ConfigError(f"cannot read domain file {path}: {exc}") from None
+        except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"cannot read domain file {path} ({type(exc).__name__})") from None
         if not isinstance(raw, dict) or not raw:
             raise ConfigError(f"domain file {path} must map column names to their domains")
         return cls(tuple(_column(str(name), spec, path) for name, spec in raw.items()))
@@ -105,24 +108,25 @@ class Domain:
 
 def _column(name: str, spec: Any, path: Path) -> Column:
     where = f"domain file {path}, column {name!r}"
+    if "TODO" in str(spec):
+        raise ConfigError(f"{where}: replace the TODO left by `veil dp domain`")
     if isinstance(spec, int) and not isinstance(spec, bool):
-        if spec < 1:
-            raise ConfigError(f"{where}: a coded column has size >= 1")
+        if not 1 <= spec <= MAX_SIZE:
+            raise ConfigError(f"{where}: a coded column has size 1..{MAX_SIZE:,}")
         return Column(name, "coded", spec)
     if isinstance(spec, dict) and isinstance(spec.get("categories"), list):
         cats = tuple(str(c) for c in spec["categories"])
-        if not cats or len(set(cats)) != len(cats):
+        if not cats or len(set(cats)) != len(cats) or len(cats) >= MAX_SIZE:
             raise ConfigError(f"{where}: categories must be a non-empty list without repeats")
         return Column(name, "categorical", len(cats) + 1, categories=cats)  # + "other"
-    if "TODO" in str(spec):
-        raise ConfigError(f"{where}: replace the TODO left by `veil dp domain`")
     if isinstance(spec, dict) and {"min", "max"} <= spec.keys():
         try:
             low, high, bins = float(spec["min"]), float(spec["max"]), int(spec.get("bins", 32))
         except (TypeError, ValueError):
             raise ConfigError(f"{where}: min, max and bins must be numbers") from None
-        if not (math.isfinite(low) and math.isfinite(high) and high > low and 1 <= bins <= 1000):
-            raise ConfigError(f"{where}: needs finite min < max and 1 <= bins <= 1000")
+        finite = all(math.isfinite(v) for v in (low, high, high - low))
+        if not (finite and high > low and 1 <= bins <= 1000 and spec.get("bins", 32) == bins):
+            raise ConfigError(f"{where}: needs finite min < max and a whole 1 <= bins <= 1000")
         return Column(name, "numeric", bins, low=low, high=high, integer=bool(spec.get("integer")))
     raise ConfigError(
         f"{where}: use a size (coded 0..size-1), {{categories: [...]}} or {{min, max, bins}}"
@@ -133,9 +137,13 @@ def _numbers(values: pa.ChunkedArray, name: str) -> np.ndarray:
     if values.null_count:
         raise InputError(f"{values.null_count} empty cell(s); fill or drop them first", field=name)
     try:
-        return np.asarray(values.cast(pa.float64()).to_numpy(zero_copy_only=False))
+        numbers = np.asarray(values.cast(pa.float64()).to_numpy(zero_copy_only=False))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         raise InputError("not numeric; declare it with categories instead", field=name) from None
+    bad = ~np.isfinite(numbers)
+    if bad.any():
+        raise InputError(f"{int(bad.sum())} NaN or infinite value(s); fix them first", field=name)
+    return numbers
 
 
 def read_table(path: Path, domain: Domain) -> np.ndarray:

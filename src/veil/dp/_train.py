@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from veil.dp._accountant import Accountant, epsilon_of
-from veil.errors import ConfigError, MissingExtra
+from veil.errors import BudgetExhausted, ConfigError, MissingExtra
 
 __all__ = ["PrivateTraining", "make_private"]
 
@@ -66,6 +66,28 @@ def make_private(
     steps = epochs * len(data_loader)
     mechanism = {"dpsgd": {"q": rate, "sigma": sigma}, "count": steps}
     accountant.charge([mechanism], purpose="dp-sgd")  # refused -> nothing is trained
+    _stop_after(optimizer, steps)
     return PrivateTraining(
         model, optimizer, data_loader, sigma, rate, steps, epsilon_of([mechanism], delta), delta
     )
+
+
+def _stop_after(optimizer: Any, steps: int) -> None:
+    """Refuse the step after the ones charged: training on past ``epochs`` would spend
+    budget the ledger never saw. Opacus calls its one step hook after the noise is added
+    and before the update, so raising there applies nothing; the engine's own hook (its
+    accountant) is kept and called after ours."""
+    taken = 0
+    previous = optimizer.step_hook
+
+    def hook(opt: Any) -> None:
+        nonlocal taken
+        taken += 1
+        if taken > steps:
+            raise BudgetExhausted(
+                f"DP-SGD was charged for {steps} steps; call make_private again for more"
+            )
+        if previous is not None:
+            previous(opt)
+
+    optimizer.attach_step_hook(hook)

@@ -105,6 +105,38 @@ def run_seed(
     return model, synth, fit_s, time.perf_counter() - t0
 
 
+def anchor(
+    args: argparse.Namespace, train: np.ndarray, holdout: np.ndarray, sizes: list[int], target: int
+) -> dict[str, Any]:
+    """SmartNoise MST at the same ε, δ on the same split, in its own venv and process (its
+    pins cannot share this environment), scored by the same functions."""
+    import subprocess
+    import tempfile
+
+    python = ROOT / ".venvs" / "smartnoise" / "bin" / "python"
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "mst.csv"
+        done = subprocess.run(
+            [str(python), str(ROOT / "bench" / "smartnoise_mst.py"), "--out", str(out),
+             "--epsilon", str(args.epsilon), "--delta", str(args.delta)],
+            capture_output=True, text=True, check=True, env={**os.environ, "OMP_NUM_THREADS": "1"},
+        )  # fmt: skip
+        timing = json.loads(done.stdout.strip().splitlines()[-1])
+        synth = np.loadtxt(out, delimiter=",", skiprows=1, dtype=np.int64)
+    synth = np.clip(synth, 0, np.array(sizes) - 1)  # MST may emit codes it never saw
+    report = {
+        "tvd2": mean_tvd(synth, train, sizes, 2),
+        "tvd3": mean_tvd(synth, train, sizes, 3),
+        "auc": tstr_auc(synth, holdout, target),
+        **timing,
+    }
+    print(
+        f"SmartNoise MST: 2-way {report['tvd2']:.4f}  3-way {report['tvd3']:.4f}  "
+        f"AUC {report['auc']:.4f}  fit {report['fit_s']} s  peak RSS {report['peak_rss_mb']} MB"
+    )
+    return report
+
+
 def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: KiB
 
@@ -118,6 +150,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seeds", type=int, default=3, help="fit seeds 0..N-1; means reported")
     ap.add_argument("--data", type=Path, default=DATA)
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "synth.json")
+    ap.add_argument(
+        "--anchor",
+        action="store_true",
+        help="also run SmartNoise MST (bench/smartnoise_mst.py in .venvs/smartnoise), same split",
+    )
     args = ap.parse_args(argv)
 
     train, holdout, names, sizes = load(args.data)
@@ -199,6 +236,8 @@ def main(argv: list[str] | None = None) -> int:
         "bars": BARS,
         "pass": passed,
     }
+    if args.anchor:
+        result["anchor_smartnoise_mst"] = anchor(args, train, holdout, sizes, target)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=1) + "\n")
     print(f"wrote {args.out}")

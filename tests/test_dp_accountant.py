@@ -143,3 +143,40 @@ def test_the_same_content_under_another_name_shares_its_budget(tmp_path: Path):
         with pytest.raises(ConfigError, match=r"--dataset claims\.csv"):
             acc.charge([{"zcdp": 0.001}], purpose="synth", table_sha256=sha)
         assert acc.spent() == 0.0
+
+
+def _charge_on(args: tuple[str, str]) -> bool:
+    import os
+
+    home, url = args
+    os.environ["VEIL_LEDGER_URL"] = url
+    return _charge(home)
+
+
+@pytest.mark.postgres
+def test_hosts_sharing_a_postgres_ledger_never_overspend(tmp_path: Path):
+    """Two data directories (stand-ins for two hosts) with one key, one PostgreSQL ledger:
+    the charge lock is an advisory lock in the database, not a file on one host."""
+    import os
+    import shutil
+    import uuid
+
+    psycopg = pytest.importorskip("psycopg")
+    base = os.environ.get("VEIL_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+    try:
+        psycopg.connect(base).close()
+    except psycopg.Error as exc:
+        pytest.skip(f"no PostgreSQL at {base}: {exc}")
+    url = f"{base}?prefix=dp{uuid.uuid4().hex[:10]}_"
+    homes = [tmp_path / "a", tmp_path / "b"]
+    homes[0].mkdir(mode=0o700)
+    os.environ["VEIL_LEDGER_URL"] = url
+    try:
+        with Accountant.open(homes[0], "shared") as acc:
+            acc.set_budget(epsilon_of([{"zcdp": 0.008}], 1e-9) + 1e-9, 1e-9)  # room for two
+        shutil.copytree(homes[0], homes[1])  # the same key file: one ledger signer
+        with multiprocessing.get_context("spawn").Pool(6) as pool:
+            results = pool.map(_charge_on, [(str(homes[i % 2]), url) for i in range(6)])
+    finally:
+        del os.environ["VEIL_LEDGER_URL"]
+    assert sorted(results) == [False] * 4 + [True] * 2

@@ -19,13 +19,12 @@ Mechanisms are recorded as small JSON objects (never data):
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from veil.errors import BudgetExhausted, ConfigError, MissingExtra
 from veil.ledger import Action, Artifact, Event, Ledger
@@ -110,16 +109,16 @@ def _positive(value: Any, name: str) -> float:
 class Accountant:
     """The budget of one dataset (by id), kept in the ledger at ``home``."""
 
-    def __init__(self, ledger: Ledger, dataset: str, *, lock: Path) -> None:
+    def __init__(self, ledger: Ledger, dataset: str) -> None:
         if not dataset or len(dataset) > 150:
             raise ConfigError("a dataset id is 1-150 characters (e.g. the table's name)")
-        self._ledger, self.dataset, self._lock = ledger, dataset, lock
+        self._ledger, self.dataset = ledger, dataset
 
     @classmethod
     @contextlib.contextmanager
     def open(cls, home: Path, dataset: str) -> Iterator[Accountant]:
         with Ledger.open(home) as ledger:
-            yield cls(ledger, dataset, lock=_lock_for(ledger, Path(home)))
+            yield cls(ledger, dataset)
 
     def budget(self) -> Budget | None:
         """The latest budget set for this dataset, or None (then nothing may be spent)."""
@@ -234,15 +233,10 @@ class Accountant:
             )
         )
 
-    @contextlib.contextmanager
-    def _exclusive(self) -> Iterator[None]:
-        self._lock.parent.mkdir(parents=True, exist_ok=True)
-        with self._lock.open("a") as fh:
-            fcntl.flock(fh, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(fh, fcntl.LOCK_UN)
+    def _exclusive(self) -> contextlib.AbstractContextManager[None]:
+        """The ledger store's own named lock: a file beside a SQLite ledger, an advisory lock
+        in a PostgreSQL one, so every process and host charging this ledger takes turns."""
+        return cast(contextlib.AbstractContextManager[None], self._ledger.store.exclusive("dp"))
 
 
 def _check_budget(epsilon: float, delta: float) -> None:
@@ -250,13 +244,3 @@ def _check_budget(epsilon: float, delta: float) -> None:
         raise ConfigError("ε must be a positive number")
     if not 0 <= delta <= MAX_DELTA:
         raise ConfigError(f"δ must lie in [0, {MAX_DELTA:g}], e.g. 1e-9 (well below 1/rows)")
-
-
-def _lock_for(ledger: Ledger, home: Path) -> Path:
-    """The lock that serialises charges: beside the ledger's own file when it is SQLite, so
-    two data directories writing one ledger share it. (A PostgreSQL ledger shared by
-    several hosts needs an advisory lock there: not done yet, see docs/dp.md.)"""
-    url = str(getattr(ledger.store, "url", ""))
-    if url and "://" not in url:
-        return Path(url).with_name(Path(url).name + ".dp.lock")
-    return home / "dp.lock"

@@ -13,6 +13,8 @@ Tables (both back ends):
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -71,6 +73,11 @@ class Store(Protocol):
         """Context manager: one exclusive, durable write transaction (rolled back on error)."""
         ...
 
+    def exclusive(self, name: str) -> Any:
+        """Context manager: a named lock held by one process at a time among all that use this
+        store (other hosts included), for read-decide-append sequences such as a budget check."""
+        ...
+
     def leaves_from(self, start: int) -> list[bytes]: ...
 
     def insert(
@@ -109,6 +116,17 @@ def open_store(url: str | Path) -> Store:
 
 class SqliteStore:
     """The embedded default: one file under the data directory, WAL, fsync on commit."""
+
+    @contextmanager
+    def exclusive(self, name: str) -> Iterator[None]:
+        # A lock file beside the database: every process writing this file shares it.
+        lock = Path(self.url).with_name(f"{Path(self.url).name}.{name}.lock")
+        with lock.open("a") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
 
     def __init__(self, path: Path) -> None:
         self.url = str(path)
@@ -253,6 +271,21 @@ class PostgresStore:
         with self._lock, self._db.transaction():
             self._db.execute("SELECT pg_advisory_xact_lock(%s)", (self._lock_id,))
             yield
+
+    @contextmanager
+    def exclusive(self, name: str) -> Iterator[None]:
+        """A session advisory lock on a connection of its own (the ledger's connection keeps
+        appending meanwhile), keyed by the table prefix and ``name``: all hosts share it."""
+        import psycopg
+
+        key = int.from_bytes(hashlib.sha256(f"{self._p}/{name}".encode()).digest()[:8], "big")
+        key -= 1 << 63  # a signed bigint
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            conn.execute("SELECT pg_advisory_lock(%s)", (key,))
+            try:
+                yield
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
 
     def leaves_from(self, start: int) -> list[bytes]:
         with self._lock:

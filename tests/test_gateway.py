@@ -355,7 +355,7 @@ def test_detection_or_ledger_failure_refuses_and_sends_nothing(
     core = gateway.app.state.gateway
     upstream_calls = len(gateway.upstream.recorder.bodies())
 
-    async def broken(*_: object) -> None:
+    async def broken(*_: object, **__: object) -> None:
         raise DetectionError("detector crashed")
 
     def failing_submit(*_: object) -> None:
@@ -596,6 +596,30 @@ def test_responses_api_round_trip_stream_and_tools(gateway: Gateway) -> None:
     )
     call = next(o for o in called.output if o.type == "function_call")
     assert json.loads(call.arguments) == {"text": f"use the tool for {NAME}"}
+    assert gateway.leaked() == []
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_responses_stored_conversations_restore_earlier_turns(gateway: Gateway, stream: bool):
+    """With previous_response_id the provider keeps the history: the second turn's answer
+    quotes placeholders from the first, which this request does not carry. They must be
+    restored from the conversation's scope, and the upstream must still see no value."""
+    client = gateway.openai()
+    first = client.responses.create(model="gpt-4o-mini", input=f"{PROMPT} ({stream})")
+    assert first.output_text == f"echo: {PROMPT} ({stream})"
+    if stream:
+        events = list(
+            client.responses.create(
+                model="gpt-4o-mini", input="and again", previous_response_id=first.id,
+                stream=True, extra_headers={"x-fake-chunk": "2"},
+            )
+        )  # fmt: skip
+        text = "".join(e.delta for e in events if e.type == "response.output_text.delta")
+    else:
+        text = client.responses.create(
+            model="gpt-4o-mini", input="and again", previous_response_id=first.id
+        ).output_text
+    assert text == f"echo: {PROMPT} ({stream}) | echo: and again"
     assert gateway.leaked() == []
 
 

@@ -149,6 +149,10 @@ class Redactor:
         """Whether this policy keeps mappings in the vault (pseudonyms that restore)."""
         return self._ctx.vault is not None
 
+    def surrogates(self, scope: str | None = None) -> list[str]:
+        """The placeholder-style surrogates recorded in ``scope`` (safe to handle)."""
+        return self._ctx.need_vault("list").surrogates(scope or self._ctx.scope)
+
     def reveal(self, surrogate: str, *, scope: str | None = None) -> Sensitive[str]:
         """The value behind one pseudonym of ``scope``; RestoreError when unknown."""
         return self._ctx.need_vault("reveal").reveal(surrogate, scope or self._ctx.scope)

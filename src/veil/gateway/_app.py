@@ -15,6 +15,7 @@ import hmac
 import json
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +43,7 @@ __all__ = ["Gateway", "create_app"]
 
 log = logging.getLogger("veil.gateway")
 _RETRY_STATUS = frozenset({429, 502, 503, 504})
+_RESPONSES_KEPT = 100_000  # stored-conversation ids remembered per process
 _PATHS = {
     "chat": "/chat/completions",
     "embeddings": "/embeddings",
@@ -71,6 +73,8 @@ class Call:
     purpose: str
     scope: str
     headers: dict[str, str]
+    conversation: str = ""
+    continued: bool = False  # a Responses turn on a stored conversation (previous_response_id)
     counts: dict[str, int] = field(default_factory=dict)
     mapping: Mapping = field(default_factory=Mapping)
     sent: bytes = b""  # the pseudonymised body: serialised once, hashed and forwarded as is
@@ -100,6 +104,9 @@ class Gateway:
         self._conversation_key = KeyRing.open(home).hmac("ledger-ref", b"gateway-conversation")
         self.metrics = Metrics()
         self._clients: dict[str, UpstreamClient] = {}
+        # Responses API stored conversations: response id -> our conversation key, so a
+        # previous_response_id turn keeps its pseudonyms (bounded; per process).
+        self._responses: OrderedDict[str, str] = OrderedDict()
 
     # -- the chain ---------------------------------------------------------------------
 
@@ -153,14 +160,18 @@ class Gateway:
         kind = "anthropic" if endpoint == "messages" else "openai"
         upstream = self._route(kind, body["model"], jurisdiction)
         purpose = request.headers.get("x-veil-purpose") or "unspecified"
-        conversation = request.headers.get("x-veil-conversation") or self._conversation(body)
+        previous = self._responses.get(str(body.get("previous_response_id")))
+        conversation = (
+            request.headers.get("x-veil-conversation") or previous or self._conversation(body)
+        )
         scope = f"gw/{caller.id}/{conversation}"
         passed = {
             h: request.headers[h] for h in self.config.forward_headers if h in request.headers
         }
         return Call(
-            endpoint, caller, body, upstream, body["model"], jurisdiction, purpose, scope, passed
-        )
+            endpoint, caller, body, upstream, body["model"], jurisdiction, purpose, scope, passed,
+            conversation=conversation, continued="previous_response_id" in body,
+        )  # fmt: skip
 
     def _route(self, kind: str, model: str, jurisdiction: str) -> UpstreamConfig:
         for upstream in self.config.upstreams:
@@ -175,15 +186,31 @@ class Gateway:
         )
 
     def _conversation(self, body: dict[str, Any]) -> str:
-        """Turns of one conversation repeat its first message: key on that (keyed hash)."""
+        """Turns of one conversation repeat its first message: key on that (keyed hash).
+        A Responses call has ``input`` instead of ``messages``: its first item (or its text)."""
         messages = body.get("messages") or []
-        first = json.dumps([body.get("system"), messages[:1]], sort_keys=True, default=str)
+        if not messages and "input" in body:
+            raw = body["input"]
+            messages = raw[:1] if isinstance(raw, list) else [raw]
+            head = [body.get("instructions"), messages]
+        else:
+            head = [body.get("system"), messages[:1]]
+        first = json.dumps(head, sort_keys=True, default=str)
         return hmac.new(self._conversation_key, first.encode(), hashlib.sha256).hexdigest()[:24]
+
+    def _remember(self, call: Call, response_id: object) -> None:
+        if call.endpoint != "responses" or not isinstance(response_id, str):
+            return
+        self._responses[response_id] = call.conversation
+        if len(self._responses) > _RESPONSES_KEPT:
+            self._responses.popitem(last=False)
 
     async def _protect(self, call: Call) -> None:
         slots, json_slots = _request_slots(call.endpoint, call.body)
         everything = slots + json_slots
-        out = await self.privacy.protect([c[k] for c, k in everything], call.scope)
+        out = await self.privacy.protect(
+            [c[k] for c, k in everything], call.scope, whole_scope=call.continued
+        )
         for (container, key), text in zip(everything, out.texts, strict=True):
             container[key] = text
         call.counts, call.mapping = out.counts, out.mapping
@@ -288,6 +315,7 @@ class Gateway:
         if not isinstance(data, dict):
             raise Refused(502, "upstream_error", "upstream answered with something not an object")
         self._restore_body(call, data)
+        self._remember(call, data.get("id"))
         self.metrics.request(call.endpoint, "ok")
         self.metrics.overhead(time.perf_counter() - call.started)
         return JSONResponse(data, headers=_restore_headers(call.mapping))
@@ -300,6 +328,8 @@ class Gateway:
         restorer = _STREAMS[call.endpoint](call.mapping)
         try:
             async for event in _sse_events(response):
+                if call.endpoint == "responses":
+                    self._remember(call, _created_id(event))
                 for out in restorer.event(event):
                     yield out
         finally:
@@ -364,6 +394,18 @@ _STREAMS = {"chat": OpenAIStream, "messages": AnthropicStream, "responses": Resp
 
 def _request_slots(endpoint: str, body: dict[str, Any]) -> tuple[list[wire.Slot], list[wire.Slot]]:
     return _REQUEST_SLOTS[endpoint](body)
+
+
+def _created_id(event: list[str]) -> str | None:
+    """The response id in a Responses stream's ``response.created`` event, else None."""
+    for line in event:
+        if line.startswith("data:") and '"response.created"' in line:
+            try:
+                found = json.loads(line[5:]).get("response", {}).get("id")
+            except (ValueError, AttributeError):
+                return None
+            return found if isinstance(found, str) else None
+    return None
 
 
 async def _sse_events(response: UpstreamResponse) -> AsyncIterator[list[str]]:

@@ -50,11 +50,14 @@ class PrivacyWorker:
     def detectors(self) -> str:
         return str(self._redactor.detector_version)
 
-    async def protect(self, texts: list[str], scope: str) -> Outbound:
+    async def protect(self, texts: list[str], scope: str, *, whole_scope: bool = False) -> Outbound:
+        """Pseudonymise ``texts``; the mapping covers their placeholders, or with
+        ``whole_scope`` every placeholder of the conversation (a provider-stored history
+        can quote earlier turns that this request does not carry)."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool, self._protect, texts, scope)
+        return await loop.run_in_executor(self._pool, self._protect, texts, scope, whole_scope)
 
-    def _protect(self, texts: list[str], scope: str) -> Outbound:
+    def _protect(self, texts: list[str], scope: str, whole_scope: bool = False) -> Outbound:
         """Each turn of a chat re-sends the whole history: a message already pseudonymised
         in this scope is taken from a bounded cache (redacted text and counts only, keyed by
         a hash), so a turn costs detection on its new text, not on the conversation."""
@@ -71,21 +74,25 @@ class PrivacyWorker:
             self._seen.move_to_end(key)
             out.append(text)
             counts.update(found)
-        return Outbound(out, dict(counts), self._mapping(out, scope))
+        return Outbound(out, dict(counts), self._mapping(out, scope, whole_scope))
 
     def _remember(self, key: tuple[str, bytes], value: tuple[str, dict[str, int]]) -> None:
         self._seen[key] = value
         if len(self._seen) > CACHE_SIZE:
             self._seen.popitem(last=False)
 
-    def _mapping(self, texts: list[str], scope: str) -> Mapping:
-        """Placeholder -> value for every placeholder the model is shown in this request."""
+    def _mapping(self, texts: list[str], scope: str, whole_scope: bool = False) -> Mapping:
+        """Placeholder -> value for every placeholder the model is shown in this request
+        (and, with ``whole_scope``, every placeholder of the conversation's scope)."""
         mapping = Mapping()
         if not self._redactor.reversible:
             return mapping
         from veil.errors import RestoreError
 
-        for placeholder in {m for t in texts for m in PLACEHOLDER.findall(t)}:
+        wanted = {m for t in texts for m in PLACEHOLDER.findall(t)}
+        if whole_scope:
+            wanted |= set(self._redactor.surrogates(scope))
+        for placeholder in wanted:
             try:
                 mapping.values[placeholder] = self._redactor.reveal(
                     placeholder, scope=scope

@@ -146,6 +146,9 @@ class _Ctx:
     anthropic: bool
     chunk: int
     ids: Iterator[int] = field(repr=False)
+    # Responses API stored conversations: response id -> what it answered (like OpenAI's
+    # ``store: true``), so ``previous_response_id`` turns can repeat earlier content.
+    stored: dict[str, str] = field(default_factory=dict, repr=False)
 
     def new_id(self, prefix: str) -> str:
         return f"{prefix}fake{next(self.ids):08d}"
@@ -355,9 +358,9 @@ def _responses_said(payload: JSON) -> str:
     return "".join(str(p.get("text", "")) for p in parts if isinstance(p, dict) and "text" in p)
 
 
-def _response_object(payload: JSON, ctx: _Ctx, item: JSON, status: str) -> JSON:
+def _response_object(payload: JSON, rid: str, item: JSON, status: str) -> JSON:
     return {
-        "id": ctx.new_id("resp_"),
+        "id": rid,
         "object": "response",
         "created_at": 0,
         "status": status,
@@ -388,7 +391,8 @@ def _responses(payload: JSON, ctx: _Ctx) -> Response:
         }
         pieces, kind = _split(args, ctx.chunk), "function_call_arguments"
     else:
-        text = f"echo: {said}"
+        earlier = ctx.stored.get(str(payload.get("previous_response_id")))
+        text = f"echo: {said}" if earlier is None else f"{earlier} | echo: {said}"
         item = {
             "type": "message",
             "id": ctx.new_id("msg_"),
@@ -397,7 +401,10 @@ def _responses(payload: JSON, ctx: _Ctx) -> Response:
             "content": [{"type": "output_text", "text": text, "annotations": []}],
         }
         pieces, kind = _split(text, ctx.chunk), "output_text"
-    done = _response_object(payload, ctx, item, "completed")
+    rid = ctx.new_id("resp_")  # one id from response.created to the completed object
+    done = _response_object(payload, rid, item, "completed")
+    if item["type"] == "message":
+        ctx.stored[done["id"]] = text
     if not payload.get("stream"):
         return _json(done)
     seq = itertools.count()
@@ -406,7 +413,7 @@ def _responses(payload: JSON, ctx: _Ctx) -> Response:
         data = {"type": name, "sequence_number": next(seq), **fields}
         return f"event: {name}\ndata: {_dumps(data)}\n\n".encode()
 
-    start = _response_object(payload, ctx, item, "in_progress")
+    start = _response_object(payload, rid, item, "in_progress")
     events = [event("response.created", response=start)]
     for piece in pieces:
         events.append(
@@ -577,7 +584,7 @@ def _speaks_anthropic(request: Request) -> bool:
 
 
 def _endpoint(
-    recorder: Recorder, build: _Builder, ids: Iterator[int]
+    recorder: Recorder, build: _Builder, ids: Iterator[int], stored: dict[str, str]
 ) -> Callable[[Request], Awaitable[Response]]:
     async def handle(request: Request) -> Response:
         body = await request.body()
@@ -591,7 +598,7 @@ def _endpoint(
             if status:
                 return _error(status, f"fake upstream error {status}", anthropic=anthropic)
             chunk = _int_header(request.headers, "x-fake-chunk", DEFAULT_CHUNK, 1, 1 << 30)
-            return build(_payload(body), _Ctx(anthropic, chunk, ids))
+            return build(_payload(body), _Ctx(anthropic, chunk, ids, stored))
         except _BadRequest as exc:
             return _error(400, str(exc), anthropic=anthropic)
 
@@ -601,9 +608,10 @@ def _endpoint(
 def make_upstream_app(recorder: Recorder) -> Starlette:
     """The fake provider as an ASGI app; every request lands in ``recorder`` first."""
     ids = itertools.count(1)  # response ids unique per app, deterministic per run
+    stored: dict[str, str] = {}
 
     def route(path: str, build: _Builder, methods: list[str]) -> Route:
-        return Route(path, _endpoint(recorder, build, ids), methods=methods)
+        return Route(path, _endpoint(recorder, build, ids, stored), methods=methods)
 
     any_method = ["GET", "POST", "PUT", "PATCH", "DELETE"]
     return Starlette(

@@ -163,6 +163,13 @@ class Vault:
         """Crypto-shred the one entry behind ``surrogate``; return 1, or 0 if there was none."""
         return self._delete("scope = ? AND surrogate = ?", [(scope, surrogate)])
 
+    def surrogates(self, scope: str = "default") -> list[str]:
+        """The ``<LABEL_n>`` surrogates recorded in ``scope`` (placeholders, safe to handle)."""
+        rows = self._conn.execute(
+            "SELECT surrogate FROM entries WHERE scope = ? AND surrogate LIKE '<%>'", (scope,)
+        ).fetchall()
+        return [r[0] for r in rows]
+
     def fake_surrogates(self, scope: str = "default") -> list[str]:
         """The ``fake``-style surrogates recorded in ``scope`` (fake values, safe to handle)."""
         rows = self._conn.execute(

@@ -716,3 +716,33 @@ def test_jwks_from_a_url_is_refreshed_when_the_issuer_rotates(monkeypatch: pytes
         JwtConfig(issuer="i", audience="a", jwks_url="http://issuer.example/jwks")
     with pytest.raises(ValueError, match="exactly one"):
         JwtConfig(issuer="i", audience="a")
+
+
+def test_a_key_revoked_by_another_process_stops_working(
+    gateway: Gateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from veil.gateway import _callers
+
+    other = CallerStore(gateway.home)  # as `veil keys create/revoke` would, in its own process
+    key = other.create("short-lived", jurisdictions=("any",))
+    ask = gateway.openai(key=key)
+    messages = [{"role": "user", "content": "hello"}]
+    assert ask.chat.completions.create(model="gpt-4o-mini", messages=messages).choices
+    assert other.revoke("short-lived")
+    other.close()
+    monkeypatch.setattr(_callers, "RECHECK_S", 0.0)  # as if the recheck interval had passed
+    with pytest.raises(openai.AuthenticationError):
+        ask.chat.completions.create(model="gpt-4o-mini", messages=messages)
+
+
+def test_stored_conversations_belong_to_their_caller(tmp_path: Path) -> None:
+    from veil.gateway._callers import Caller
+
+    store = CallerStore(tmp_path)
+    alice = Caller("c1", "alice", ("any",), ("*",), ("*",))
+    bob = Caller("c2", "bob", ("any",), ("*",), ("*",))
+    store.remember_response("resp_1", alice, "conv-a")
+    assert store.conversation_of("resp_1", alice) == "conv-a"
+    assert store.conversation_of("resp_1", bob) is None  # bob cannot join alice's scope
+    again = CallerStore(tmp_path)  # another worker process sees it too
+    assert again.conversation_of("resp_1", alice) == "conv-a"

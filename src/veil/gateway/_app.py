@@ -15,7 +15,6 @@ import hmac
 import json
 import logging
 import time
-from collections import OrderedDict
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,7 +42,6 @@ __all__ = ["Gateway", "create_app"]
 
 log = logging.getLogger("veil.gateway")
 _RETRY_STATUS = frozenset({429, 502, 503, 504})
-_RESPONSES_KEPT = 100_000  # stored-conversation ids remembered per process
 _PATHS = {
     "chat": "/chat/completions",
     "embeddings": "/embeddings",
@@ -104,9 +102,6 @@ class Gateway:
         self._conversation_key = KeyRing.open(home).hmac("ledger-ref", b"gateway-conversation")
         self.metrics = Metrics()
         self._clients: dict[str, UpstreamClient] = {}
-        # Responses API stored conversations: response id -> our conversation key, so a
-        # previous_response_id turn keeps its pseudonyms (bounded; per process).
-        self._responses: OrderedDict[str, str] = OrderedDict()
 
     # -- the chain ---------------------------------------------------------------------
 
@@ -160,7 +155,12 @@ class Gateway:
         kind = "anthropic" if endpoint == "messages" else "openai"
         upstream = self._route(kind, body["model"], jurisdiction)
         purpose = request.headers.get("x-veil-purpose") or "unspecified"
-        previous = self._responses.get(str(body.get("previous_response_id")))
+        previous_id = body.get("previous_response_id")
+        previous = (
+            self.callers.conversation_of(previous_id, caller)
+            if isinstance(previous_id, str)
+            else None
+        )
         conversation = (
             request.headers.get("x-veil-conversation") or previous or self._conversation(body)
         )
@@ -199,11 +199,8 @@ class Gateway:
         return hmac.new(self._conversation_key, first.encode(), hashlib.sha256).hexdigest()[:24]
 
     def _remember(self, call: Call, response_id: object) -> None:
-        if call.endpoint != "responses" or not isinstance(response_id, str):
-            return
-        self._responses[response_id] = call.conversation
-        if len(self._responses) > _RESPONSES_KEPT:
-            self._responses.popitem(last=False)
+        if call.endpoint == "responses" and isinstance(response_id, str):
+            self.callers.remember_response(response_id, call.caller, call.conversation)
 
     async def _protect(self, call: Call) -> None:
         slots, json_slots = _request_slots(call.endpoint, call.body)

@@ -14,6 +14,7 @@ import json
 import secrets
 import sqlite3
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +27,11 @@ CREATE TABLE IF NOT EXISTS callers (
   id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, key_hash BLOB NOT NULL UNIQUE,
   jurisdictions TEXT NOT NULL, purposes TEXT NOT NULL, models TEXT NOT NULL,
   policy TEXT, created TEXT NOT NULL DEFAULT (datetime('now')), revoked INTEGER DEFAULT 0);
+CREATE TABLE IF NOT EXISTS responses (
+  id TEXT PRIMARY KEY, caller TEXT NOT NULL, conversation TEXT NOT NULL,
+  created TEXT NOT NULL DEFAULT (datetime('now')));
 """
+RECHECK_S = 5.0  # a key revoked by another process stops working here within this time
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +58,7 @@ class CallerStore:
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.executescript(_SCHEMA)
         self._lock = threading.Lock()
-        self._cache: dict[bytes, Caller] = {}
+        self._cache: dict[bytes, tuple[Caller, float]] = {}
 
     def create(
         self,
@@ -94,8 +99,9 @@ class CallerStore:
             return None
         digest = _hash(key)
         known = self._cache.get(digest)
-        if known is not None:
-            return known
+        now = time.monotonic()
+        if known is not None and now - known[1] < RECHECK_S:
+            return known[0]
         with self._lock:
             row = self._db.execute(
                 "SELECT id, name, key_hash, jurisdictions, purposes, models, policy FROM callers "
@@ -107,8 +113,27 @@ class CallerStore:
             jurisdictions, purposes, models = (tuple(json.loads(v)) for v in row[3:6])
             caller = Caller(row[0], row[1], jurisdictions, purposes, models, policy=row[6])
         if caller is not None:  # misses are not cached: random keys must not grow memory
-            self._cache[digest] = caller
+            self._cache[digest] = (caller, now)
+        else:
+            self._cache.pop(digest, None)  # revoked meanwhile (by `veil keys revoke`)
         return caller
+
+    def remember_response(self, response_id: str, caller: Caller, conversation: str) -> None:
+        """A stored Responses conversation: shared by every worker process via the file."""
+        with self._lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO responses (id, caller, conversation) VALUES (?, ?, ?)",
+                (response_id[:200], caller.id, conversation),
+            )
+
+    def conversation_of(self, response_id: str, caller: Caller) -> str | None:
+        """The conversation a response id belongs to, for this caller only."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT conversation FROM responses WHERE id = ? AND caller = ?",
+                (response_id[:200], caller.id),
+            ).fetchone()
+        return None if row is None else str(row[0])
 
     def revoke(self, name: str) -> bool:
         with self._lock:

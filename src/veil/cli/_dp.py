@@ -338,9 +338,9 @@ def _load_model(path: Path) -> object:
 def _xy(path: Path, label: str) -> tuple[object, object]:
     import numpy as np
 
-    from veil.dp._table import _read
+    from veil.dp._table import read_arrow
 
-    table = _read(path)
+    table = read_arrow(path)
     if label not in table.column_names:
         raise InputError("no such column", file=str(path), field=label)
     names = [n for n in table.column_names if n != label]

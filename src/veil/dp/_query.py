@@ -180,9 +180,9 @@ def _numbers(path: Path, column: str, low: float, high: float) -> list[Any]:
 
 
 def _table(path: Path, column: str | None) -> Any:
-    from veil.dp._table import _read
+    from veil.dp._table import read_arrow
 
-    table = _read(path)
+    table = read_arrow(path)
     if column is not None and column not in table.column_names:
         raise InputError("no such column", file=str(path), field=column)
     return table

@@ -25,8 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-
+from veil.dp._table import read_arrow
 from veil.errors import ConfigError, InputError
 
 __all__ = ["TableRisk", "assess_table"]
@@ -117,16 +116,10 @@ def _drop_one(columns: dict[str, list[Any]], quasi: Sequence[str]) -> dict[str, 
 
 
 def _columns(path: Path, names: Sequence[str]) -> dict[str, list[Any]]:
-    table = _read(path)
+    table = read_arrow(path)
     missing = [n for n in names if n not in table.column_names]
     if missing:
         raise InputError(f"columns missing from the table: {', '.join(missing)}", file=str(path))
     if len(set(names)) != len(names):
         raise ConfigError("a column is named twice (the sensitive column is not a QI)")
     return {n: table.column(n).to_pylist() for n in names}
-
-
-def _read(path: Path) -> pa.Table:
-    from veil.dp._table import _read as read
-
-    return read(path)

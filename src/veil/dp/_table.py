@@ -148,7 +148,7 @@ def _numbers(values: pa.ChunkedArray, name: str) -> np.ndarray:
 
 def read_table(path: Path, domain: Domain) -> np.ndarray:
     """The table's rows as an n x d array of codes, columns in the domain's order."""
-    table = _read(path)
+    table = read_arrow(path)
     missing = [c.name for c in domain.columns if c.name not in table.column_names]
     if missing:
         raise InputError(f"columns missing from the table: {', '.join(missing)}", file=str(path))
@@ -178,7 +178,8 @@ def write_table(path: Path, codes: np.ndarray, domain: Domain, rng: np.random.Ge
             pacsv.write_csv(table, fh)
 
 
-def _read(path: Path) -> pa.Table:
+def read_arrow(path: Path) -> pa.Table:
+    """CSV (header line) or Parquet as an Arrow table; errors name the file, not its rows."""
     try:
         if path.suffix.lower() == ".parquet":
             import pyarrow.parquet as pq
@@ -200,7 +201,7 @@ def domain_template(path: Path) -> str:
 
     Reading categories or ranges off the data would leak them; the template leaves them
     to the owner, who knows the public domain (codes lists, plausible ranges)."""
-    schema = _read(path).schema
+    schema = read_arrow(path).schema
     lines = [
         "# Declared domain for veil synth: fill in every TODO from public knowledge, not from",
         "# this table's values (categories and ranges read off the data would leak them).",

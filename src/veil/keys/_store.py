@@ -25,7 +25,6 @@ from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
-from types import TracebackType
 from typing import Literal, cast
 
 from cryptography.exceptions import InvalidTag
@@ -33,7 +32,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from pydantic import BaseModel, ConfigDict
 
 from veil._sensitive import SecretKey
-from veil._sqlite import immediate
+from veil._sqlite import Closing, immediate
 from veil.errors import ConfigError, KeyMissing
 from veil.keys._providers import (
     AwsKmsProvider,
@@ -103,7 +102,7 @@ class DataKeyInfo(_Info):
     created_at: str
 
 
-class KeyStore:
+class KeyStore(Closing):
     """Data keys under jurisdiction KEKs. One per thread; ``repr`` shows no key material."""
 
     def __init__(self, conn: sqlite3.Connection, providers: Mapping[str, KekProvider]) -> None:
@@ -314,14 +313,6 @@ class KeyStore:
     def close(self) -> None:
         self._cache.clear()
         self._conn.close()
-
-    def __enter__(self) -> KeyStore:
-        return self
-
-    def __exit__(
-        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         return f"KeyStore(keks={len(self.keks())}, [secure])"

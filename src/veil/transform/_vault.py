@@ -34,14 +34,13 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from types import TracebackType
 from typing import Literal
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from veil._sensitive import Sensitive
-from veil._sqlite import immediate
+from veil._sqlite import Closing, immediate
 from veil.detect._types import LABELS
 from veil.errors import KeyMissing, RestoreError, VaultError
 from veil.keys import KeyRing, KeyStore
@@ -86,7 +85,7 @@ def normalise(value: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", value).casefold().split())
 
 
-class Vault:
+class Vault(Closing):
     """Pseudonyms that restore: ``pseudonym`` allocates, ``reveal`` restores, ``forget`` erases."""
 
     def __init__(self, conn: sqlite3.Connection, keyring: KeyRing, keys: KeyStore) -> None:
@@ -182,14 +181,6 @@ class Vault:
     def close(self) -> None:
         self._conn.close()
         self._keys.close()
-
-    def __enter__(self) -> Vault:
-        return self
-
-    def __exit__(
-        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         return f"Vault(key_id={self._keyring.key_id})"

@@ -381,3 +381,33 @@ def test_model_span_never_stretches_a_validated_email() -> None:
         model(text, "margaret.odonnell@example.org.", Label.EMAIL),
     )
     assert got == [("margaret.odonnell@example.org", Label.EMAIL)]
+
+
+def _greedy(findings: list[Finding]) -> list[Finding]:
+    """The overlap rule stated once, quadratic and obvious: best first, keep what fits."""
+    chosen: list[Finding] = []
+    for f in sorted(findings, key=lambda f: (-f.score, -f.length, f.start, f.label.value)):
+        if not any(f.overlaps(c) for c in chosen):
+            chosen.append(f)
+    return sorted(chosen, key=lambda f: f.start)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 60),
+            st.integers(1, 12),
+            st.sampled_from([Label.EMAIL, Label.ID, Label.PHONE]),
+            st.sampled_from([0.5, 0.7, 0.9]),
+        ),
+        max_size=40,
+    )
+)
+def test_resolve_per_cluster_equals_the_global_greedy_rule(
+    spans: list[tuple[int, int, Label, float]],
+) -> None:
+    from veil.detect._analyzer import _resolve
+
+    findings = [Finding(s, s + n, label, score, "pattern:x") for s, n, label, score in spans]
+    assert _resolve(findings) == _greedy(findings)

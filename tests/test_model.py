@@ -252,3 +252,104 @@ def test_vectorised_shapes_equal_the_per_token_rule() -> None:
         offsets = ner._tokenizer.encode(text, add_special_tokens=False).offsets
         want = [token_shape(text[s:e]) for s, e in offsets]
         assert shape_ids(text, offsets).tolist() == want
+
+
+def test_letterless_runs_keep_their_edges_for_context() -> None:
+    from veil.detect._model import LETTERLESS, LETTERLESS_EDGE, readable
+
+    table = " ".join(f"{n:08d}" for n in range(200))  # 1,799 characters, no letter
+    text = f"Account no. {table} closed by Margaret"
+    view = readable(text)
+    assert len(view) == len(text)
+    start = text.index(table) - 1  # the run starts at the space before the table
+    run_end = start + 1 + len(table) + 1
+    assert view[: start + LETTERLESS_EDGE] == text[: start + LETTERLESS_EDGE]  # context kept
+    assert view[start + LETTERLESS_EDGE : run_end - LETTERLESS_EDGE].strip() == ""
+    assert view[run_end - LETTERLESS_EDGE :] == text[run_end - LETTERLESS_EDGE :]
+    short = "Ref " + "1234 5678 " * ((LETTERLESS - 1) // 10) + "end"
+    assert readable(short) == short  # a run under LETTERLESS characters is read whole
+
+
+def test_symbol_soup_is_not_read_but_terse_json_with_a_name_is(
+    ner: NerDetector, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import random
+    import string
+
+    calls: list[int] = []
+    run = ner._run
+    monkeypatch.setattr(ner, "_run", lambda inputs: calls.append(len(inputs)) or run(inputs))
+    rng = random.Random(5)
+    soup = "".join(rng.choices(string.printable, k=100_000))
+    ner.detect(soup)
+    windows_read = sum(calls)
+    assert windows_read < 0.02 * len(soup) / 128  # under 2 % of its windows reach the model
+    calls.clear()
+    record = '{"id":48213,"n":"Jane Doe","a":42,"s":"ok"}\n'  # ~0.73 tokens per character
+    text = record * 100
+    people = [f for f in _sure(ner.detect(text)) if f.label == Label.PERSON]
+    assert sum(calls) > 0
+    assert len(people) >= 90, len(people)  # the names are still read in dense JSON
+
+
+def test_tokenising_in_pieces_equals_tokenising_whole(ner: NerDetector) -> None:
+    """The tokenizer runs on ~4k-character pieces cut at whitespace; ids and offsets must be
+    those of the whole text (a cut inside a word would change both)."""
+    import random
+
+    from veil.detect._model import PIECE, readable
+
+    rng = random.Random(11)
+    alphabet = "abcXYZ019 .,-\n\t\x0b\x0c\u00a0e\u0301日本Жж@#"
+    texts = [
+        "".join(rng.choice(alphabet) for _ in range(rng.randint(PIECE, 3 * PIECE)))
+        for _ in range(6)
+    ]
+    texts.append(("Margaret O'Donnell lives in Leeds. " * 400)[: 3 * PIECE + 17])
+    texts.append("x" * (PIECE + 10))  # no whitespace at all: one piece
+    for text in texts:
+        doc = ner._encode([text])[0]
+        whole = ner._tokenizer.encode(readable(text), add_special_tokens=False)
+        assert doc.ids.tolist() == whole.ids
+        assert [tuple(b) for b in doc.bounds.tolist()] == whole.offsets
+
+
+def test_word_bounds_widen_to_whole_words() -> None:
+    import random
+
+    import numpy as np
+
+    from veil.detect._model import _alnum_mask, _word_bounds
+
+    def widen(text: str, start: int, end: int) -> tuple[int, int]:  # the rule, one char a step
+        while start > 0 and text[start - 1].isalnum():
+            start -= 1
+        while end < len(text) and text[end].isalnum():
+            end += 1
+        return start, end
+
+    text = "Zoë O'Brien-Smith met 田中太郎 at ÉCOLE42."
+    spans = [(1, 2), (7, 8), (23, 24), (31, 33)]
+    starts, ends = (np.array(x) for x in zip(*spans, strict=True))
+    wide = _word_bounds(_alnum_mask(text), starts, ends)
+    assert [text[s:e] for s, e in zip(*wide, strict=True)] == ["Zoë", "Brien", "田中太郎", "ÉCOLE42"]
+    rng = random.Random(2)
+    for _ in range(300):
+        text = "".join(rng.choice("ab1 ,.'-éЖ中\n") for _ in range(rng.randint(1, 40)))
+        spans = [tuple(sorted(rng.sample(range(len(text) + 1), 2))) for _ in range(5)]
+        spans = [(s, e) for s, e in spans if s < e]
+        if not spans:
+            continue
+        starts, ends = (np.array(x) for x in zip(*spans, strict=True))
+        got = list(zip(*(a.tolist() for a in _word_bounds(_alnum_mask(text), starts, ends))))
+        assert got == [widen(text, s, e) for s, e in spans], text
+
+
+def test_no_finding_bridges_a_stretch_the_model_did_not_read(ner: NerDetector) -> None:
+    """Tokens either side of a blanked stretch are neighbours in the token sequence only: a
+    run of tagged tokens must not become one finding across it (it once did, and the merge
+    then cut that span around 80,000 pattern hits, quadratically)."""
+    text = "applications nos. " + "1/11, " * 20_000 + "and 2/12"
+    found = ner.detect(text)
+    assert found
+    assert max(f.length for f in found) < 100, max(f.length for f in found)

@@ -174,3 +174,32 @@ def test_validation_budget_fails_closed() -> None:
 def test_deterministic() -> None:
     text = " ".join(_text(c) for c in CASES)
     assert DEFAULT.detect(text) == PatternDetector().detect(text)
+
+
+def test_match_spans_agree_with_finditer() -> None:
+    """The direct loop over google-re2's compiled regexp yields exactly what ``finditer``
+    does (every group's span, empty matches included), and so does its fallback."""
+    import random
+
+    import re2
+
+    from veil.detect._patterns import _match_spans
+
+    class Plain:  # TEST DOUBLE: a regex object without the private interface
+        def __init__(self, regex: re2._Regexp) -> None:
+            self.groups, self.finditer = regex.groups, regex.finditer
+
+    rng = random.Random(4)
+    patterns = [rb"(a)|(b)", rb"\d+", rb"x*", rb"(?:(\w+)@(\w+))?", rb"\b", rb"(1)(2)?"]
+    for pattern in patterns:
+        regex = re2.compile(pattern)
+        for _ in range(50):
+            data = bytes(rng.choice(b"ab12x@ .") for _ in range(rng.randint(0, 30)))
+            pos = rng.randint(0, len(data))
+            endpos = rng.randint(0, len(data) + 2)
+            want = [
+                [m.span(g) for g in range(regex.groups + 1)]
+                for m in regex.finditer(data, pos, endpos)
+            ]
+            assert list(_match_spans(regex, data, pos, endpos)) == want, (pattern, data)
+            assert list(_match_spans(Plain(regex), data, pos, endpos)) == want  # type: ignore[arg-type]

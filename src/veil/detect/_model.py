@@ -108,9 +108,9 @@ class NerDetector:
         wins = self._readable(doc, list(windows(len(doc.ids), size)))
         tags = np.zeros(len(doc.ids), np.int64)
         probs = np.zeros(len(doc.ids), np.float32)
-        inputs = [pack(doc.ids, doc.shapes, w) for w in wins]
-        for w, row in zip(wins, self._logits(inputs), strict=True):
-            _keep(row, w, tags, probs)
+        if wins:
+            logits = self._logits([pack(doc.ids, doc.shapes, w) for w in wins])
+            _keep(logits, wins, tags, probs)
         return self._spans(doc, *self._by_word(doc, tags, probs))
 
     def _readable(self, doc: _Doc, wins: list[Window]) -> list[Window]:
@@ -269,7 +269,8 @@ class NerDetector:
                 start, end = _trim_punctuation(text, start, end)
             elif not text[start:end].isalnum():  # one plain word: nothing to trim
                 start, end = _trim(text, start, end, lead, tail)
-            if text[start:end].casefold() not in FUNCTION_WORDS:
+            short = end - start <= LONGEST_FUNCTION_WORD
+            if not short or text[start:end].casefold() not in FUNCTION_WORDS:
                 out.append(Finding(start, end, label, score, self.name))
         return out
 
@@ -368,25 +369,37 @@ _ASCII_ALNUM = np.array([chr(c).isalnum() for c in range(128)])
 
 
 def _keep(
-    logits: npt.NDArray[np.float32],
-    win: Window,
+    logits: list[npt.NDArray[np.float32]],
+    wins: list[Window],
     tags: npt.NDArray[np.int64],
     probs: npt.NDArray[np.float32],
 ) -> None:
-    """Write the kept middle of one window's predictions into the document arrays.
+    """Write the kept middle of every window's predictions into the document arrays.
 
     A token is tagged with its best entity tag whenever P(entity) = 1 - P(O) reaches
     FLOOR, and scored with that P(entity): the policy's ``min_score`` then sets the
-    recall/over-redaction trade-off directly, instead of a hidden argmax.
+    recall/over-redaction trade-off directly, instead of a hidden argmax. Identical
+    windows share one logits array (``_logits``), so each is decided once.
     """
-    lo, hi = win.keep_start - win.start, win.keep_end - win.start
-    part = logits[lo:hi].astype(np.float32)
-    part = np.exp(part - part.max(-1, keepdims=True))
+    decided: dict[int, tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]] = {}
+    for win, row in zip(wins, logits, strict=True):
+        found = decided.get(id(row))
+        if found is None:
+            found = decided[id(row)] = _decide(row)
+        lo, hi = win.keep_start - win.start, win.keep_end - win.start
+        tags[win.keep_start : win.keep_end] = found[0][lo:hi]
+        probs[win.keep_start : win.keep_end] = found[1][lo:hi]
+
+
+def _decide(
+    logits: npt.NDArray[np.float32],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
+    """Per token: the best entity tag where P(entity) >= FLOOR (else 0), and P(entity)."""
+    part = np.exp(logits - logits.max(-1, keepdims=True))
     part /= part.sum(-1, keepdims=True)
-    p_entity = 1.0 - part[:, 0]
+    p_entity = (1.0 - part[:, 0]).astype(np.float32)
     best = part[:, 1:].argmax(-1) + 1
-    tags[win.keep_start : win.keep_end] = np.where(p_entity >= FLOOR, best, 0)
-    probs[win.keep_start : win.keep_end] = p_entity
+    return np.where(p_entity >= FLOOR, best, 0), p_entity
 
 
 def _tag_label(tag: str) -> Label | None:
@@ -403,6 +416,7 @@ FUNCTION_WORDS = frozenset(
     "those a an the and or but nor so yet if then than of in on at to for from by with "
     "as into onto is am are was were be been being do does did has have had not no yes".split()
 )
+LONGEST_FUNCTION_WORD = max(map(len, FUNCTION_WORDS))  # longer spans need no lookup
 
 
 def _trim(text: str, start: int, end: int, lead: bool = True, tail: bool = True) -> tuple[int, int]:

@@ -105,8 +105,8 @@ class _Rule:
     def _scan(
         self, doc: _Doc, pos: int, endpos: int, memo: dict[bytes, Verdict | None], out: list[_Hit]
     ) -> None:
-        for match in self.regex.finditer(doc.data, pos, endpos):
-            start, end = match.span(self.group) if self.group is not None else self._span(match)
+        for spans in _match_spans(self.regex, doc.data, pos, endpos):
+            start, end = spans[self.group] if self.group is not None else self._span(spans)
             if start < 0:
                 continue
             if not self.spec.items:
@@ -115,10 +115,10 @@ class _Rule:
             for item_start, item_end in _items(doc.data, start, end):
                 self._hit(doc, item_start, item_end, memo, out)
 
-    def _span(self, match: re2._Match) -> tuple[int, int]:
+    def _span(self, spans: list[tuple[int, int]]) -> tuple[int, int]:
         """The first capture group among ``spec.group`` that took part in the match."""
         for group in self.spec.groups:
-            start, end = match.span(group)
+            start, end = spans[group]
             if start >= 0:
                 return start, end
         return -1, -1
@@ -161,6 +161,35 @@ class _Rule:
                 return Verdict(0, len(value), f"{spec.subtype}_UNVERIFIED", UNVERIFIED_BONUS)
             doc.budget -= 1
         return spec.check(value)
+
+
+def _match_spans(
+    regex: re2._Regexp, data: bytes, pos: int, endpos: int
+) -> Iterator[list[tuple[int, int]]]:
+    """``[m.span(g) for g in groups]`` for each ``m`` in ``regex.finditer(data, pos, endpos)``.
+
+    google-re2's ``finditer`` builds a Python match object per match (four Python calls
+    each); a megabyte of findings spends more there than in RE2. This loop calls the
+    compiled regexp directly, as ``finditer`` does for bytes, where that private
+    interface is present, and falls back to ``finditer`` where it is not
+    (tests/test_patterns.py checks that both agree).
+    """
+    compiled = getattr(regex, "_regexp", None)
+    anchor = getattr(getattr(re2, "_Anchor", None), "UNANCHORED", None)
+    if compiled is None or anchor is None:
+        groups = range(regex.groups + 1)
+        for match in regex.finditer(data, pos, endpos):
+            yield [match.span(g) for g in groups]
+        return
+    pos, endpos = max(0, min(pos, len(data))), max(0, min(endpos, len(data)))
+    while pos <= endpos:
+        spans = compiled.Match(anchor, data, pos, endpos)
+        if spans[0][0] == -1:
+            return
+        yield spans
+        if pos == endpos:
+            return
+        pos = pos + 1 if pos == spans[0][1] else spans[0][1]
 
 
 def _items(data: bytes, start: int, end: int) -> Iterator[tuple[int, int]]:

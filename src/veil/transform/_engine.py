@@ -86,7 +86,7 @@ def resolve_overlaps(findings: Iterable[Finding]) -> list[Finding]:
 def _merge(group: list[Finding]) -> Finding:
     winner = min(group, key=_rank)
     start, end = min(f.start for f in group), max(f.end for f in group)
-    return dataclasses.replace(winner, start=start, end=end)
+    return Finding(start, end, winner.label, winner.score, winner.detector, winner.subtype)
 
 
 @dataclass

@@ -12,15 +12,11 @@ from __future__ import annotations
 import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from operator import attrgetter
 
 from veil.detect._language import MODEL_LANGUAGES, guess_language
 from veil.detect._types import Detector, Finding, Label
 from veil.errors import DetectionError
 
-# Finding's own order (dataclass fields in turn) as a C-level key: sorting 100k
-# findings through the generated __lt__ costs a Python call per comparison
-ORDER = attrgetter("start", "end", "label", "score", "detector", "subtype")
 DEFAULT_MIN_SCORE = 0.5
 # Validated formats end where their pattern says: a model span must not stretch an
 # e-mail address over the sentence's full stop (the vault would key on the wrong value).
@@ -95,7 +91,7 @@ class Analyzer:
                 (model if _is_model(f) else patterns).append(f)
         model = _language_guard(text, _union(model))
         patterns, reconciled = _outside(text, model, _resolve(patterns))
-        return sorted(patterns + reconciled, key=ORDER)
+        return sorted(patterns + reconciled)
 
     def _keep(self, f: Finding) -> bool:
         if self.labels is not None and f.label not in self.labels:
@@ -117,7 +113,7 @@ def _resolve(findings: list[Finding]) -> list[Finding]:
     out: list[Finding] = []
     cluster: list[Finding] = []
     reach = -1
-    for f in sorted(findings, key=ORDER):
+    for f in sorted(findings):
         if f.start >= reach and cluster:
             out.extend(cluster if len(cluster) == 1 else _choose(cluster))
             cluster = []
@@ -151,7 +147,7 @@ def _union(findings: list[Finding]) -> list[Finding]:
     one of them, as ``_resolve`` would, would leave the other's tail in clear.
     """
     out: list[Finding] = []
-    for f in sorted(findings, key=ORDER):
+    for f in sorted(findings):
         merged = f
         if out and out[-1].overlaps(f):
             last = out.pop()
@@ -191,7 +187,7 @@ def _outside(
         else:  # fail safe: the rest may be a context word ("DNI"), or a first name
             out.extend(_remainder(text, f, hits))
     kept = [p for i, p in enumerate(patterns) if i not in absorbed]
-    return sorted(kept + _union(grown), key=ORDER), out
+    return sorted(kept + _union(grown)), out
 
 
 def _union_with(f: Finding, hits: list[Finding]) -> Finding:

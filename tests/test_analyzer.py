@@ -411,3 +411,23 @@ def test_resolve_per_cluster_equals_the_global_greedy_rule(
 
     findings = [Finding(s, s + n, label, score, "pattern:x") for s, n, label, score in spans]
     assert _resolve(findings) == _greedy(findings)
+
+
+def test_findings_differing_only_in_subtype_do_not_break_the_merge() -> None:
+    """Findings are tuples: sorting them whole would compare a None subtype with a str."""
+    text = "John called"
+    for detector in ("custom", "model:stub"):  # the pattern path and the model path
+        twins = [
+            Finding(0, 4, Label.PERSON, 0.9, detector),
+            Finding(0, 4, Label.PERSON, 0.9, detector, "X"),
+        ]
+        found = Analyzer([StubDetector(detector, twins)]).analyze(text)
+        assert [(f.start, f.end, f.label) for f in found] == [(0, 4, Label.PERSON)]
+
+
+def test_a_finding_is_checked_however_it_is_built() -> None:
+    f = Finding(1, 3, Label.PERSON, 0.5, "x")
+    assert f._replace(end=5) == Finding(1, 5, Label.PERSON, 0.5, "x")
+    for bad in (lambda: Finding(3, 3, Label.PERSON, 0.5, "x"), lambda: f._replace(end=0)):
+        with pytest.raises(ValueError, match="bad span"):
+            bad()

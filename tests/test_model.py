@@ -270,26 +270,39 @@ def test_letterless_runs_keep_their_edges_for_context() -> None:
     assert readable(short) == short  # a run under LETTERLESS characters is read whole
 
 
-def test_symbol_soup_is_not_read_but_terse_json_with_a_name_is(
-    ner: NerDetector, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import random
-    import string
+# Dense machine text that still carries names: a "symbol soup" gate (skip windows of
+# ~0.8 tokens per character) once hid these from the model, found in review; dense text
+# is read like any other, whatever it costs.
+JSON_LOG = (
+    '{"ts":1700000000123,"lvl":"I","uid":"9f3a2c1b-77de-4a10-b2c3-d4e5f6a7b8c9",'
+    '"n":"John Smith","ip":"10.21.3.44","p":4431,"rt":0.0123,"c":200,"b":5123,'
+    '"ua":"x/1.2.3","ref":"-","h":"7e:21:9a:0c:44:1f","s":"0x7ffd3a2b"}'
+)
 
-    calls: list[int] = []
-    run = ner._run
-    monkeypatch.setattr(ner, "_run", lambda inputs: calls.append(len(inputs)) or run(inputs))
-    rng = random.Random(5)
-    soup = "".join(rng.choices(string.printable, k=100_000))
-    ner.detect(soup)
-    windows_read = sum(calls)
-    assert windows_read < 0.02 * len(soup) / 128  # under 2 % of its windows reach the model
-    calls.clear()
-    record = '{"id":48213,"n":"Jane Doe","a":42,"s":"ok"}\n'  # ~0.73 tokens per character
-    text = record * 100
-    people = [f for f in _sure(ner.detect(text)) if f.label == Label.PERSON]
-    assert sum(calls) > 0
-    assert len(people) >= 90, len(people)  # the names are still read in dense JSON
+
+def _covered(text: str, value: str, findings: list[Finding]) -> int:
+    """How many occurrences of ``value`` lie inside one sure finding (what gets masked)."""
+    at = [i for i in range(len(text)) if text.startswith(value, i)]
+    sure = _sure(findings)
+    return sum(any(f.start <= i and i + len(value) <= f.end for f in sure) for i in at)
+
+
+@pytest.mark.parametrize("name", ["John Smith", "Maria Garcia", "Zbigniew Wojtaszczyk"])
+def test_names_in_dense_json_logs_are_read(ner: NerDetector, name: str) -> None:
+    line = JSON_LOG.replace("John Smith", name)
+    log = "\n".join([line] * 40)  # one window, and many
+    assert _covered(line, name, ner.detect(line)) == 1
+    assert _covered(log, name, ner.detect(log)) >= 36  # window seams may cost a few
+
+
+def test_a_name_in_a_table_of_numbers_is_read(ner: NerDetector) -> None:
+    import random
+
+    rng = random.Random(7)
+    rows = [",".join(f"{rng.uniform(0, 99):.1f}" for _ in range(8)) for _ in range(40)]
+    rows[20] = rows[20].replace(rows[20].split(",")[3], "John Smith", 1)
+    text = "\n".join(rows)  # letterless runs either side of the name are blanked inside
+    assert _covered(text, "John Smith", ner.detect(text)) == 1
 
 
 def test_tokenising_in_pieces_equals_tokenising_whole(ner: NerDetector) -> None:

@@ -91,7 +91,7 @@ class Analyzer:
                 (model if _is_model(f) else patterns).append(f)
         model = _language_guard(text, _union(model))
         patterns, reconciled = _outside(text, model, _resolve(patterns))
-        return sorted(patterns + reconciled)
+        return sorted(patterns + reconciled, key=_order)
 
     def _keep(self, f: Finding) -> bool:
         if self.labels is not None and f.label not in self.labels:
@@ -101,6 +101,12 @@ class Analyzer:
 
 def _is_model(f: Finding) -> bool:
     return f.detector.startswith("model:")
+
+
+def _order(f: Finding) -> tuple[int, int, str, float, str, str]:
+    """Finding order, total and independent of input order; a missing subtype sorts as ""
+    (comparing whole tuples would compare None with a str)."""
+    return f.start, f.end, f.label, f.score, f.detector, f.subtype or ""
 
 
 def _resolve(findings: list[Finding]) -> list[Finding]:
@@ -113,7 +119,7 @@ def _resolve(findings: list[Finding]) -> list[Finding]:
     out: list[Finding] = []
     cluster: list[Finding] = []
     reach = -1
-    for f in sorted(findings):
+    for f in sorted(findings, key=_order):
         if f.start >= reach and cluster:
             out.extend(cluster if len(cluster) == 1 else _choose(cluster))
             cluster = []
@@ -147,7 +153,7 @@ def _union(findings: list[Finding]) -> list[Finding]:
     one of them, as ``_resolve`` would, would leave the other's tail in clear.
     """
     out: list[Finding] = []
-    for f in sorted(findings):
+    for f in sorted(findings, key=_order):
         merged = f
         if out and out[-1].overlaps(f):
             last = out.pop()
@@ -187,7 +193,7 @@ def _outside(
         else:  # fail safe: the rest may be a context word ("DNI"), or a first name
             out.extend(_remainder(text, f, hits))
     kept = [p for i, p in enumerate(patterns) if i not in absorbed]
-    return sorted(kept + _union(grown)), out
+    return sorted(kept + _union(grown), key=_order), out
 
 
 def _union_with(f: Finding, hits: list[Finding]) -> Finding:

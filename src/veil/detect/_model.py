@@ -105,41 +105,13 @@ class NerDetector:
         # a text that fits one training-size window is read whole (no overlap to recompute);
         # longer ones in WINDOW-token windows, whose attention costs less per token
         size = MAX_LEN if len(doc.ids) <= MAX_LEN - 2 else WINDOW
-        wins = self._readable(doc, list(windows(len(doc.ids), size)))
+        wins = list(windows(len(doc.ids), size))
         tags = np.zeros(len(doc.ids), np.int64)
         probs = np.zeros(len(doc.ids), np.float32)
         if wins:
             logits = self._logits([pack(doc.ids, doc.shapes, w) for w in wins])
             _keep(logits, wins, tags, probs)
         return self._spans(doc, *self._by_word(doc, tags, probs))
-
-    def _readable(self, doc: _Doc, wins: list[Window]) -> list[Window]:
-        """``wins`` without symbol soup (see SOUP_TOKENS_PER_CHAR)."""
-        if len(doc.ids) < SOUP_MIN_TOKENS:
-            return wins
-        word, piece = self._vocab_classes
-        ids, bounds = doc.ids, doc.bounds
-        whole = word[ids] & ~np.append(piece[ids[1:]], False)  # a word not split into pieces
-        word_chars = np.concatenate(
-            ([0], np.cumsum(np.where(whole, bounds[:, 1] - bounds[:, 0], 0)))
-        )
-        starts = np.array([w.start for w in wins])
-        ends = np.array([w.end for w in wins])
-        tokens, chars = ends - starts, bounds[ends - 1, 1] - bounds[starts, 0]
-        soup = (tokens >= SOUP_MIN_TOKENS) & (tokens >= SOUP_TOKENS_PER_CHAR * chars)
-        soup &= word_chars[ends] - word_chars[starts] < SOUP_MAX_WORD_SHARE * chars
-        return [w for w, s in zip(wins, soup.tolist(), strict=True) if not s]
-
-    @cached_property
-    def _vocab_classes(self) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
-        """Per token id: a whole alphabetic word of 2+ letters; a continuation piece (##)."""
-        vocab = self._tokenizer.get_vocab()
-        word = np.zeros(max(vocab.values()) + 1, bool)
-        piece = np.zeros_like(word)
-        for token, i in vocab.items():
-            piece[i] = token.startswith("##")
-            word[i] = not piece[i] and len(token) >= 2 and token.isalpha()
-        return word, piece
 
     def _by_word(
         self, doc: _Doc, tags: npt.NDArray[np.int64], probs: npt.NDArray[np.float32]
@@ -323,8 +295,8 @@ _NEXT_SPACE = re.compile(r"[ \t\n\r]")  # what the tokenizer splits on (\x0b is 
 
 def _cuts(text: str) -> list[tuple[int, int]]:
     """``[start, end)`` pieces of about PIECE characters covering ``text``, each cut
-    just after a whitespace character. ``readable`` text has one at least every
-    LONG_RUN characters."""
+    just after a space, tab or line break (text separated only by other spaces, such
+    as U+00A0, stays one piece: slower, never wrong)."""
     cuts, start = [], 0
     while len(text) - start > PIECE:
         space = _NEXT_SPACE.search(text, start + PIECE)
@@ -343,17 +315,6 @@ def _blank(match: re.Match[str]) -> str:
 def _blank_inside(match: re.Match[str]) -> str:
     run, edge = match.group(), LETTERLESS_EDGE
     return run[:edge] + " " * (len(run) - 2 * edge) + run[-edge:]
-
-
-# Symbol soup, not language: random printable characters, punctuation filler. A window
-# of 64+ tokens is soup when its tokens average under 1.4 characters (random printable
-# text: ~0.8 tokens per character; measured over 128-token windows, prose reads 0.2-0.3,
-# chat and CRM records up to 0.55, logs up to 0.61, terse JSON 0.68-0.74) *and* under
-# 12 % of its characters are whole words of 2+ letters (random text: 4 % typical, 11 %
-# at the 99th percentile; terse JSON holding a name such as {"u":"Li Wu"}: 14-25 %).
-# Soup costs the model 3-4x prose per character and it cannot judge it; the patterns
-# still scan it. Input crafted to look like terse JSON is read, at model speed.
-SOUP_TOKENS_PER_CHAR, SOUP_MAX_WORD_SHARE, SOUP_MIN_TOKENS = 0.72, 0.12, 64
 
 
 def _blank_foreign(match: re.Match[str]) -> str:

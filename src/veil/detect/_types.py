@@ -6,8 +6,9 @@ logged, counted and recorded in the ledger without carrying raw values.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
-from typing import NamedTuple, Protocol, runtime_checkable
+from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 
 class Label(StrEnum):
@@ -72,6 +73,10 @@ class Finding(_Fields):
         if not 0 <= start < end:
             raise ValueError(f"bad span [{start}, {end})")
         return tuple.__new__(cls, (start, end, label, score, detector, subtype))
+
+    @classmethod
+    def _make(cls, iterable: Iterable[Any]) -> Finding:  # type: ignore[override]  # _replace too: through the check
+        return cls(*iterable)
 
     @property
     def length(self) -> int:

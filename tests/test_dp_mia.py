@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import json
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree
 
 import numpy as np
@@ -48,21 +49,30 @@ def _split(n: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return idx[:200], idx[200:600], idx[600:]  # members, population, outside the audit
 
 
+def _audit(
+    train: Any,
+    target: Any,
+    x: np.ndarray,
+    y: np.ndarray,
+    members: np.ndarray,
+    pop: np.ndarray,
+    *,
+    shadows: int,
+    seed: int,
+) -> AuditReport:
+    """``audit_model`` on the ``members`` rows against the ``pop`` rows."""
+    return audit_model(
+        train, target, x[members], y[members], x[pop], y[pop],
+        shadows=shadows, rng=np.random.default_rng(seed),
+    )  # fmt: skip
+
+
 @pytest.fixture(scope="module")
 def overfit_report() -> AuditReport:
     x, y = _noisy_task()
     members, pop, _ = _split(len(x), 0)
     target = _tree(x[members], y[members])
-    return audit_model(
-        _tree,
-        target,
-        x[members],
-        y[members],
-        x[pop],
-        y[pop],
-        shadows=8,
-        rng=np.random.default_rng(1),
-    )
+    return _audit(_tree, target, x, y, members, pop, shadows=8, seed=1)
 
 
 # ------------------------------------------------------------------------ model audits
@@ -88,16 +98,7 @@ def test_1nn_is_found():
     def train(a: np.ndarray, b: np.ndarray) -> KNeighborsClassifier:
         return KNeighborsClassifier(1).fit(a, b)
 
-    rep = audit_model(
-        train,
-        train(x[members], y[members]),
-        x[members],
-        y[members],
-        x[pop],
-        y[pop],
-        shadows=8,
-        rng=np.random.default_rng(2),
-    )
+    rep = _audit(train, train(x[members], y[members]), x, y, members, pop, shadows=8, seed=2)
     assert rep.auc > 0.6
 
 
@@ -106,16 +107,7 @@ def test_model_that_never_saw_the_members_gives_chance(seed: int):
     x, y = _noisy_task(seed)
     members, pop, outside = _split(len(x), seed)
     target = _tree(x[outside], y[outside])  # trained on other rows of the population
-    rep = audit_model(
-        _tree,
-        target,
-        x[members],
-        y[members],
-        x[pop],
-        y[pop],
-        shadows=8,
-        rng=np.random.default_rng(seed),
-    )
+    rep = _audit(_tree, target, x, y, members, pop, shadows=8, seed=seed)
     for attack in rep.attacks:
         assert abs(attack.auc - 0.5) < 0.1, attack
 
@@ -127,16 +119,7 @@ def test_constant_predictor_gives_chance():
     def train(a: np.ndarray, b: np.ndarray) -> DummyClassifier:
         return DummyClassifier(strategy="uniform").fit(a, b)
 
-    rep = audit_model(
-        train,
-        train(x[members], y[members]),
-        x[members],
-        y[members],
-        x[pop],
-        y[pop],
-        shadows=4,
-        rng=np.random.default_rng(0),
-    )
+    rep = _audit(train, train(x[members], y[members]), x, y, members, pop, shadows=4, seed=0)
     assert all(abs(a.auc - 0.5) < 0.1 for a in rep.attacks)
     assert rep.tpr_at_0_1pct_fpr < 0.05
 
@@ -170,16 +153,7 @@ def test_no_rows_in_reports(tmp_path: Path):
     x, y = _noisy_task(4)
     x[:, 0] = CANARY
     members, pop, _ = _split(len(x), 4)
-    rep = audit_model(
-        _tree,
-        _tree(x[members], y[members]),
-        x[members],
-        y[members],
-        x[pop],
-        y[pop],
-        shadows=2,
-        rng=np.random.default_rng(0),
-    )
+    rep = _audit(_tree, _tree(x[members], y[members]), x, y, members, pop, shadows=2, seed=0)
     page = report_html(rep, tmp_path / "r.html").read_text()
     assert "987654" not in json.dumps(rep.to_json())
     assert "987654" not in page

@@ -51,6 +51,8 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from veil.dp._marginals import FloatArray, IntArray
+
 __all__ = [
     "AttackResult",
     "AuditReport",
@@ -71,8 +73,6 @@ __all__ = [
     "summarize",
 ]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
 
@@ -120,14 +120,11 @@ class AttackResult:
 
 
 @dataclass(frozen=True, slots=True)
-class AuditReport(AttackResult):
-    """``veil risk model``: the headline attack's figures, and every attack's in ``attacks``."""
+class _Audit(AttackResult):
+    """What every audit report adds to its headline attack: the population it split."""
 
     n_members: int
     n_non_members: int
-    shadows: int
-    shadow_train_rows: int
-    attacks: tuple[AttackResult, ...]
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON-ready dict (numbers, names and ROC points only)."""
@@ -135,7 +132,16 @@ class AuditReport(AttackResult):
 
 
 @dataclass(frozen=True, slots=True)
-class SynthAuditReport(AttackResult):
+class AuditReport(_Audit):
+    """``veil risk model``: the headline attack's figures, and every attack's in ``attacks``."""
+
+    shadows: int
+    shadow_train_rows: int
+    attacks: tuple[AttackResult, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SynthAuditReport(_Audit):
     """``veil risk synth``: DCR figures and the distance attack's.
 
     ``dcr_share_closer_to_train``: share of synthetic rows nearer to a training row than
@@ -143,8 +149,6 @@ class SynthAuditReport(AttackResult):
     training rows gives, 1.0 a generator that copies them.
     """
 
-    n_members: int
-    n_non_members: int
     n_synthetic: int
     dcr_share_closer_to_train: float
     dcr_train_median: float
@@ -152,10 +156,6 @@ class SynthAuditReport(AttackResult):
     exact_copies: float
     distance: str
     attacks: tuple[AttackResult, ...]
-
-    def to_json(self) -> dict[str, Any]:
-        """Plain JSON-ready dict (numbers, names and ROC points only)."""
-        return asdict(self)
 
 
 # --------------------------------------------------------------------------- metrics

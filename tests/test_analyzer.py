@@ -431,3 +431,27 @@ def test_a_finding_is_checked_however_it_is_built() -> None:
     for bad in (lambda: Finding(3, 3, Label.PERSON, 0.5, "x"), lambda: f._replace(end=0)):
         with pytest.raises(ValueError, match="bad span"):
             bad()
+
+
+LOG_LINES = "\n".join(
+    '{"ts":1700000000123,"lvl":"I","uid":"9f3a2c1b-77de-4a10-b2c3-d4e5f6a7b8c9",'
+    f'"n":"{name}","ip":"10.21.3.44","mail":"j.doe@example.com"}}'
+    for name in ("John Smith", "Maria Garcia", "Li Wu")
+)
+
+
+def test_letters_inside_ids_and_addresses_do_not_vote_for_a_language() -> None:
+    """ "77de" in a UUID and "com" in a domain once voted this log Portuguese, and the
+    guard then dropped every model finding: the names went out in clear."""
+    assert guess_language(LOG_LINES) is None
+    assert (
+        guess_language("Ela disse que o pedido não chegou e pediu o reembolso com urgência.")
+        == "pt"
+    )
+
+
+def test_names_in_a_json_log_survive_the_language_guard(analyzer: Analyzer) -> None:
+    found = {
+        LOG_LINES[f.start : f.end] for f in analyzer.analyze(LOG_LINES) if f.label == Label.PERSON
+    }
+    assert {"John Smith", "Maria Garcia", "Li Wu"} <= found

@@ -194,8 +194,11 @@ _STOPWORDS: dict[str, frozenset[str]] = {
 }
 MODEL_LANGUAGES = frozenset({"en", "de", "fr", "es"})
 # Python re on purpose: RE2's \W is ASCII-only, and this single character class
-# cannot backtrack, so it is linear on any input.
-_WORD = re.compile(r"[^\W\d_]{2,}")
+# cannot backtrack, so it is linear on any input. Only free-standing words vote: letters
+# glued to digits or inside addresses ("77de" in a UUID, "com" in "example.com", "smith@")
+# are not words of any language, and once made a JSON log line vote Portuguese ("de",
+# "com"), which let the language guard drop every model finding, names included.
+_WORD = re.compile(r"(?<![\w.@/\\-])[^\W\d_]{2,}(?![\w@/\\])")
 SAMPLE = 4000  # chars looked at: enough words for a stable vote
 
 
